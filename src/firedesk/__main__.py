@@ -1,0 +1,3 @@
+from firedesk.cli import main
+
+main()

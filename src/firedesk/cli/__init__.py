@@ -1,0 +1,77 @@
+"""The `firedesk` command. Headless commands never import Textual; only the console does.
+
+Each capability keeps its commands in its own module here (record, alerts, oncall,
+running, review, console); this module builds the group, the shared options and the
+one place where errors become a single line on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from firedesk import __version__
+from firedesk.cli.env import Env
+from firedesk.errors import FiredeskError
+
+
+class FiredeskGroup(click.Group):
+    """Turns FiredeskError into `firedesk: error: …` and exit 1, with no traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except FiredeskError as exc:
+            raise CommandFailed(str(exc)) from exc
+
+
+class CommandFailed(click.ClickException):
+    exit_code = 1
+
+    def show(self, file=None) -> None:  # noqa: ANN001
+        click.echo(f"firedesk: error: {self.format_message()}", err=True)
+
+
+@click.group(cls=FiredeskGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db", "db_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="The record (SQLite file). Default: $FIREDESK_DB, the config's db, "
+                   "then ~/.local/share/firedesk/firedesk.db.")
+@click.option("--config", "config_path", metavar="PATH", type=click.Path(dir_okay=False),
+              help="firedesk.toml. Default: $FIREDESK_CONFIG, ./firedesk.toml, ~/.config/firedesk/.")
+@click.option("--as", "actor", metavar="NAME",
+              help="Who is acting. Default: $FIREDESK_USER, then your login name.")
+@click.version_option(__version__, prog_name="firedesk")
+@click.pass_context
+def cli(ctx: click.Context, db_path: str | None, config_path: str | None, actor: str | None) -> None:
+    """firedesk: the incident console that still works when everything else is on fire.
+
+    With no command, opens the console: the incident picker, or straight into the only
+    open incident. INCIDENT arguments accept the key (INC-12) or the id (12).
+    """
+    ctx.obj = Env(db_path=db_path, config_path=config_path, actor=actor)
+    ctx.call_on_close(ctx.obj.close)
+    if ctx.invoked_subcommand is None:
+        from firedesk.cli.console import console
+
+        ctx.invoke(console)
+
+
+def _register() -> None:
+    from firedesk.cli import alerts, console, oncall, record, review, running
+
+    for module in (record, console, alerts, oncall, running, review):
+        for command in getattr(module, "COMMANDS", []):
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="firedesk")
+    except KeyboardInterrupt:
+        sys.exit(130)

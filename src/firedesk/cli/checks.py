@@ -1,0 +1,22 @@
+"""What `firedesk doctor` asks each capability: problems to list, in one place.
+
+Each capability adds its checks here as it lands (config sections it owns, poller
+failures, ...). Every function returns human sentences.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from firedesk.config import Config
+
+
+def config_problems(config: Config) -> Iterable[str]:
+    from firedesk.roles import role_catalog
+
+    role_catalog(config)  # records [[roles]] problems on the config
+    return [str(p) for p in config.problems]
+
+
+def store_problems(env) -> Iterable[str]:  # noqa: ANN001
+    return []

@@ -1,0 +1,86 @@
+"""What every command needs: which record, which config, who is acting."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+from firedesk.clock import Clock, local_zone, system_clock
+from firedesk.config import Config, load_config
+from firedesk.errors import FiredeskError
+
+
+def default_db_path() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "firedesk" / "firedesk.db"
+
+
+class Env:
+    """Built lazily: a command that needs no config never reads it."""
+
+    def __init__(self, db_path: str | None = None, config_path: str | None = None,
+                 actor: str | None = None, clock: Clock = system_clock):
+        self._db_path = db_path
+        self.config_path = config_path
+        self._actor = actor
+        self.clock = clock
+        self._config: Config | None = None
+        self._store = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def db_path(self) -> Path:
+        if self._db_path:
+            return Path(self._db_path).expanduser()
+        if os.environ.get("FIREDESK_DB"):
+            return Path(os.environ["FIREDESK_DB"]).expanduser()
+        if self.config.db:
+            return self.config.db.expanduser()
+        path = default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def store(self):  # -> firedesk.store.Store
+        if self._store is None:
+            from firedesk.store import Store
+
+            self._store = Store(self.db_path, clock=self.clock)
+        return self._store
+
+    @property
+    def actor(self) -> str:
+        """`--as`, then $FIREDESK_USER, then the login name; mapped to a configured person."""
+        name = self._actor or os.environ.get("FIREDESK_USER")
+        if not name:
+            try:
+                name = getpass.getuser()
+            except (KeyError, OSError) as exc:
+                raise FiredeskError("cannot tell who you are; pass --as NAME") from exc
+        name = name.strip()
+        if not name:
+            raise FiredeskError("--as needs a name")
+        try:
+            person = self.config.person(name)
+        except FiredeskError:
+            person = None
+        return person.name if person else name
+
+    def zone(self):
+        """The actor's timezone from config, else the machine's."""
+        try:
+            person = self.config.person(self.actor)
+        except FiredeskError:
+            person = None
+        return local_zone(person.timezone if person else None)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None

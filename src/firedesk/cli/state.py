@@ -1,0 +1,19 @@
+"""`firedesk show`'s picture of an incident, shared by every capability that adds to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firedesk.cli.env import Env
+
+
+def incident_state(env: Env, ref: str) -> dict[str, Any]:
+    """The incident as JSON-ready data: the record's fields plus each capability's part."""
+    from firedesk.store import resolve_incident
+
+    store = env.store
+    incident = resolve_incident(store, ref)
+    state = incident.to_json()
+    state["event_count"] = store.query_one(
+        "SELECT count(*) FROM events WHERE incident_id = ?", (incident.id,))[0]
+    return state

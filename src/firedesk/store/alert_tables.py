@@ -1,0 +1,8 @@
+"""Alert feed tables (issue 4): alerts, deliveries."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database  # noqa: F401  (used by the migrations below)
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("firedesk.alerts")

@@ -1,0 +1,112 @@
+"""Opening the one SQLite file safely, and the single way to write to it.
+
+Every connection is in autocommit (`isolation_level=None`), so no read transaction is
+ever left open; every write is `BEGIN IMMEDIATE … COMMIT`, which waits for the lock
+instead of failing the way a deferred read-then-write does under contention.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from firedesk.errors import StoreBusy, StoreError
+
+BUSY_TIMEOUT_MS = 5000
+# "FDS1": marks a file as a firedesk record, so we never take over someone else's DB.
+APPLICATION_ID = 0x46445331
+NETWORK_FILESYSTEMS = {
+    "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "9p", "afs", "ceph",
+    "glusterfs", "lustre", "gpfs", "beegfs", "fuse.sshfs", "fuse.s3fs", "fuse.rclone",
+    "fuse.gcsfuse", "davfs", "fuse.glusterfs", "ncpfs", "coda",
+}
+
+
+def filesystem_type(path: Path, mounts: str | None = None) -> str | None:
+    """The type of the filesystem holding `path`, from /proc/self/mounts (Linux)."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/self/mounts").read_text()
+        except OSError:
+            return None
+    target = str(path.resolve())
+    best, best_type = "", None
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) >= len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type
+
+
+def check_location(path: Path, mounts: str | None = None) -> None:
+    """Refuse a database whose directory is missing or on a network filesystem."""
+    directory = path.parent
+    if not directory.is_dir():
+        raise StoreError(f"directory {directory} does not exist (create it, or pick another --db)")
+    fstype = filesystem_type(directory, mounts)
+    if fstype and (fstype in NETWORK_FILESYSTEMS or fstype.split(".")[0] in NETWORK_FILESYSTEMS):
+        raise StoreError(
+            f"{path} is on a network filesystem ({fstype}); SQLite's WAL mode needs a local "
+            "disk shared by everyone on this host. Put the database on a local path."
+        )
+    if not path.exists() and not os.access(directory, os.W_OK):
+        raise StoreError(f"cannot create {path}: directory {directory} is not writable")
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """An autocommit connection with firedesk's pragmas applied."""
+    try:
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA journal_size_limit = 67108864")
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc
+    return conn
+
+
+def translate(exc: Exception, path: Path | str = "the database") -> StoreError:
+    """Turn a sqlite3 error into a one-line error a person can act on."""
+    message = str(exc)
+    lowered = message.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return StoreBusy(
+            f"{path} is busy: another process held the write lock for more than "
+            f"{BUSY_TIMEOUT_MS // 1000}s; nothing was written, try again"
+        )
+    if "not a database" in lowered or "encrypted" in lowered:
+        return StoreError(f"{path} is not a firedesk database (SQLite says: {message})")
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return StoreError(f"cannot write {path}: {message}; nothing was written")
+    if "readonly" in lowered or "unable to open" in lowered:
+        return StoreError(f"cannot open {path} for writing: {message}")
+    return StoreError(f"{path}: {message}")
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection, path: Path | str = "the database") -> Iterator[sqlite3.Connection]:
+    """One write transaction: `BEGIN IMMEDIATE`, then COMMIT, or ROLLBACK on any error."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise translate(exc, path) from exc
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise translate(exc, path) from exc
+        raise

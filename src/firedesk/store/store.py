@@ -1,0 +1,101 @@
+"""The Store: one SQLite file, opened safely, migrated, written one transaction at a time."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlite_utils import Database
+
+from firedesk.clock import Clock, system_clock, to_iso
+from firedesk.errors import StoreError
+from firedesk.store.connection import (
+    APPLICATION_ID, check_location, connect, immediate, translate,
+)
+
+
+class Store:
+    """A firedesk record. Reads are single autocommit statements; writes go through `write()`."""
+
+    def __init__(self, path: Path | str, *, clock: Clock = system_clock, create: bool = True):
+        self.path = Path(path)
+        self.clock = clock
+        if str(path) != ":memory:":
+            check_location(self.path)
+            if not create and not self.path.exists():
+                raise StoreError(f"{self.path} does not exist (run `firedesk init` first)")
+        self.conn = connect(self.path)
+        self.db = Database(self.conn)
+        try:
+            self._prepare()
+        except sqlite3.Error as exc:
+            self.conn.close()
+            raise translate(exc, self.path) from exc
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def _prepare(self) -> None:
+        from firedesk.store.migrations import MIGRATION_SETS
+
+        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = self.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+        ).fetchone()[0]
+        if app_id != APPLICATION_ID and has_tables:
+            raise StoreError(
+                f"{self.path} is an SQLite database but not a firedesk record; "
+                "refusing to touch it (pick another --db)"
+            )
+        if str(self.path) != ":memory:":
+            mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode != "wal":
+                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode != "wal":
+                    raise StoreError(f"{self.path}: this filesystem does not support WAL mode")
+        if app_id != APPLICATION_ID or any(m.pending(self.db) for m in MIGRATION_SETS):
+            with self.write():
+                # Another process may have migrated while we waited for the lock.
+                self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                for migrations in MIGRATION_SETS:
+                    migrations.apply(self.db)
+
+    def now(self) -> str:
+        """The current instant in stored form."""
+        return to_iso(self.clock())
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (`BEGIN IMMEDIATE`); everything inside commits or nothing does."""
+        with immediate(self.conn, self.path) as conn:
+            yield conn
+
+    def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        """Rows of one read statement (autocommit: no transaction stays open)."""
+        try:
+            cursor = self.conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise translate(exc, self.path) from exc
+
+    def query_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def schema_versions(self) -> dict[str, list[str]]:
+        """Applied migrations by set, for `firedesk doctor`."""
+        from firedesk.store.migrations import MIGRATION_SETS
+
+        return {m.name: [a.name for a in m.applied(self.db)] for m in MIGRATION_SETS}
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
