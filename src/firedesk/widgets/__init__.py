@@ -1,0 +1,1 @@
+"""Console widgets: the timeline, the roles board and the capability panes."""
