@@ -261,3 +261,12 @@ def test_a_database_on_a_network_filesystem_is_refused(tmp_path: Path) -> None:
     mounts = f"/dev/vda / ext4 rw 0 0\nserver:/x {tmp_path} nfs rw 0 0\n"
     with pytest.raises(StoreError, match="network filesystem"):
         check_location(tmp_path / "f.db", mounts)
+
+
+def test_an_unwritable_directory_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    # Root ignores permission bits, so ask the check the question a responder's uid would.
+    import firedesk.store.connection as connection
+
+    monkeypatch.setattr(connection.os, "access", lambda path, mode: False)
+    with pytest.raises(StoreError, match="not writable"):
+        check_location(tmp_path / "f.db")
