@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import sqlite3
-import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from _report import report
 
 
 def firedesk_writer(path: str, count: int, name: str, start: mp.Event) -> None:
@@ -87,13 +88,11 @@ def main() -> None:
     if args.quick:
         args.notes, args.repeat = 200, 1
     print(f"write throughput: {args.notes} notes, WAL + synchronous=FULL, {args.repeat} runs each")
-    print(f"{'case':<28}{'firedesk/s':>12}{'raw/s':>10}{'ratio':>8}  (median; spread)")
     for writers in (1, args.writers):
         ours = [run("firedesk", writers, args.notes) for _ in range(args.repeat)]
         raw = [run("raw", writers, args.notes) for _ in range(args.repeat)]
-        mo, mr = statistics.median(ours), statistics.median(raw)
-        print(f"{f'{writers} writer(s)':<28}{mo:>12.0f}{mr:>10.0f}{mo / mr:>8.2f}  "
-              f"(firedesk {min(ours):.0f}-{max(ours):.0f}; raw {min(raw):.0f}-{max(raw):.0f})")
+        report(f"write: {writers} writer process(es)", ours, unit="notes/s", baseline=raw,
+               baseline_name="raw sqlite3")
 
 
 if __name__ == "__main__":
