@@ -16,8 +16,21 @@ from firedesk.cli.env import Env
 from firedesk.errors import FiredeskError
 
 
+SECTIONS: list[tuple[str, list[str]]] = []
+
+
 class FiredeskGroup(click.Group):
-    """Turns FiredeskError into `firedesk: error: …` and exit 1, with no traceback."""
+    """Turns FiredeskError into `firedesk: error: …` and exit 1, with no traceback;
+    lists commands in the sections of an incident rather than alphabetically."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in self.commands)
+        for title, names in SECTIONS:
+            rows = [(name, self.commands[name].get_short_help_str(limit)) for name in names
+                    if name in self.commands and not self.commands[name].hidden]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -61,9 +74,13 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None, actor:
 def _register() -> None:
     from firedesk.cli import alerts, console, oncall, record, review, running
 
-    for module in (record, console, alerts, oncall, running, review):
-        for command in getattr(module, "COMMANDS", []):
+    for title, module in (("The console", console), ("The record", record),
+                          ("Alerts", alerts), ("Who to wake", oncall),
+                          ("Running the incident", running), ("After the incident", review)):
+        commands = getattr(module, "COMMANDS", [])
+        for command in commands:
             cli.add_command(command)
+        SECTIONS.append((title, [c.name for c in commands]))
 
 
 _register()

@@ -20,7 +20,7 @@ pass_env = click.make_pass_decorator(Env)
 @click.command()
 @pass_env
 def init(env: Env) -> None:
-    """Create the database (and a commented starter config if there is none)."""
+    """Create the record, and a commented starter config if there is none."""
     from firedesk.config import STARTER_CONFIG, find_config
 
     store = env.store
@@ -60,7 +60,7 @@ def declare(env: Env, title: str, severity: str, service: str | None, summary: s
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
 def incidents(env: Env, show_all: bool, as_json: bool) -> None:
-    """List incidents: open ones first (most severe first), then resolved."""
+    """List incidents: open ones first, most severe first."""
     from firedesk.store import list_incidents
 
     found = list_incidents(env.store, include_resolved=show_all)
@@ -83,7 +83,7 @@ def incidents(env: Env, show_all: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
 def show(env: Env, incident: str, as_json: bool) -> None:
-    """Current state: status, severity, roles, and what the record holds."""
+    """Current state: status, severity, roles, update clock."""
     from firedesk.cli.state import incident_state
 
     state = incident_state(env, incident)
@@ -115,7 +115,7 @@ def show(env: Env, incident: str, as_json: bool) -> None:
 @click.option("--corrects", type=int, metavar="EVENT", help="The event this entry corrects.")
 @pass_env
 def note(env: Env, incident: str, text: str, kind: str, at: str | None, corrects: int | None) -> None:
-    """Add an entry to the timeline (note, hypothesis, action, decision, update)."""
+    """Add a note, hypothesis, action, decision or update."""
     from firedesk.store import add_entry, resolve_incident
 
     store = env.store
@@ -132,7 +132,7 @@ def note(env: Env, incident: str, text: str, kind: str, at: str | None, corrects
 @click.argument("person")
 @pass_env
 def assign(env: Env, incident: str, role: str, person: str) -> None:
-    """Give PERSON a ROLE (leader, communications, investigator, scribe, provisions, …)."""
+    """Give PERSON a ROLE (leader, communications, investigator, …)."""
     from firedesk.roles import find_role
     from firedesk.store import assign_role, resolve_incident
 
@@ -154,7 +154,7 @@ def assign(env: Env, incident: str, role: str, person: str) -> None:
 @click.option("--note", default="", help="Why (recorded with the change).")
 @pass_env
 def status(env: Env, incident: str, status: str, note: str) -> None:
-    """Set the status: investigating, identified, monitoring, resolved."""
+    """Set the status (investigating … resolved)."""
     from firedesk.store import parse_status, resolve_incident, set_status
 
     status = parse_status(status)
@@ -169,7 +169,7 @@ def status(env: Env, incident: str, status: str, note: str) -> None:
 @click.option("--note", default="", help="Why (recorded with the change).")
 @pass_env
 def severity(env: Env, incident: str, severity: str, note: str) -> None:
-    """Set the severity: SEV1 (worst) .. SEV5."""
+    """Set the severity: SEV1 (worst) to SEV5."""
     from firedesk.store import parse_severity, resolve_incident, set_severity
 
     severity = parse_severity(severity)
@@ -205,7 +205,7 @@ def timeline(env: Env, incident: str, as_json: bool, utc: bool) -> None:
 @click.command()
 @pass_env
 def verify(env: Env) -> None:
-    """Prove the record is intact: integrity_check, the hash chain, and current state."""
+    """Prove the record is intact (integrity, hash chain, state)."""
     from firedesk.store import verify_chain
     from firedesk.store.incidents import state_mismatches
 
@@ -226,7 +226,7 @@ def verify(env: Env) -> None:
 @click.argument("dest", type=click.Path())
 @pass_env
 def backup(env: Env, dest: str) -> None:
-    """Copy the live record to DEST (a file or a directory), consistently."""
+    """Copy the live record to DEST, consistently."""
     from firedesk.store.backup import backup_to
 
     target = backup_to(env.store, dest)
@@ -236,7 +236,7 @@ def backup(env: Env, dest: str) -> None:
 @click.command()
 @pass_env
 def doctor(env: Env) -> None:
-    """Check paths, schema, WAL, permissions and config; list every problem."""
+    """Check paths, schema, WAL, permissions and config."""
     from firedesk.config import ConfigError, find_config
     from firedesk.store.connection import filesystem_type
 
