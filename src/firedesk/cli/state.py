@@ -16,4 +16,7 @@ def incident_state(env: Env, ref: str) -> dict[str, Any]:
     state = incident.to_json()
     state["event_count"] = store.query_one(
         "SELECT count(*) FROM events WHERE incident_id = ?", (incident.id,))[0]
+    from firedesk.response.state import running_state  # issue 6: clock, tasks, handover…
+
+    state.update(running_state(store, incident, env.config, env.clock()))
     return state

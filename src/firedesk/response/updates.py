@@ -218,9 +218,10 @@ def compose_update(
         counts: dict[str, int] = {}
         for e in changes:
             counts[e.kind] = counts.get(e.kind, 0) + 1
-        moved = [f"{n} {label}" for kind, label in (
-            ("conclusion", "hypotheses concluded"), ("task-done", "tasks done"),
-            ("action", "actions"), ("decision", "decisions"), ("checklist", "checks"),
+        moved = [f"{n} {one if n == 1 else many}" for kind, one, many in (
+            ("conclusion", "hypothesis concluded", "hypotheses concluded"),
+            ("task-done", "task done", "tasks done"), ("action", "action", "actions"),
+            ("decision", "decision", "decisions"), ("checklist", "check", "checks"),
         ) if (n := counts.get(kind))]
         status_changes = [e.text for e in changes if e.kind in ("status", "severity")]
         since = "; ".join(status_changes + moved) or "investigation continues"
