@@ -168,3 +168,10 @@ def test_terminal_escapes_in_notes_are_shown_not_executed(firedesk) -> None:
     assert "^[]0;pwned^G" in plain and "\\u202e" in plain
     stored = json.loads(firedesk("timeline", "1", "--json").stdout)[-1]["text"]
     assert stored == hostile  # the record keeps exactly what was written
+
+
+def test_note_text_from_stdin_keeps_every_line(firedesk) -> None:
+    _declare(firedesk)
+    firedesk("note", "1", "-", input="pasted log:\nERROR pool exhausted\n", check=True)
+    events = json.loads(firedesk("timeline", "1", "--json").stdout)
+    assert events[-1]["text"] == "pasted log:\nERROR pool exhausted"

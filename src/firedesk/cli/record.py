@@ -115,9 +115,11 @@ def show(env: Env, incident: str, as_json: bool) -> None:
 @click.option("--corrects", type=int, metavar="EVENT", help="The event this entry corrects.")
 @pass_env
 def note(env: Env, incident: str, text: str, kind: str, at: str | None, corrects: int | None) -> None:
-    """Add a note, hypothesis, action, decision or update."""
+    """Add a note, hypothesis, action, decision or update (TEXT - reads stdin)."""
     from firedesk.store import add_entry, resolve_incident
 
+    if text == "-":
+        text = click.get_text_stream("stdin").read().rstrip("\n")
     store = env.store
     moment = to_iso(parse_when(at, env.clock(), env.zone())) if at else None
     found = resolve_incident(store, incident)
