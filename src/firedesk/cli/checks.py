@@ -15,7 +15,10 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.roles import role_catalog
 
     role_catalog(config)  # records [[roles]] problems on the config
-    return [str(p) for p in config.problems]
+    from firedesk.oncall import load_oncall
+
+    oncall_problems = [str(p) for p in load_oncall(config)[1]]  # teams … escalation (issue 5)
+    return [str(p) for p in config.problems] + oncall_problems
 
 
 def store_problems(env) -> Iterable[str]:  # noqa: ANN001
