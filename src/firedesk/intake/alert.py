@@ -102,3 +102,16 @@ def key_of(*parts: Any) -> str:
     """A stable dedup key from parts, for sources that give none (short SHA-256)."""
     canonical = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+class Headers(dict):
+    """HTTP headers looked up case-insensitively (keys stored lower-case)."""
+
+    def __init__(self, items: Any = None):
+        super().__init__()
+        pairs = items.items() if hasattr(items, "items") else (items or [])
+        for key, value in pairs:
+            self[str(key).lower()] = str(value)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(key.lower(), default)

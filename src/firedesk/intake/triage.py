@@ -1,0 +1,226 @@
+"""Working the alert feed: list, acknowledge, snooze, attach to an incident, mark as noise.
+
+Each triage act updates the alert row and appends a timeline event in the same
+transaction (on the attached incident, or with no incident), so the record says who did
+what and when.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from firedesk.clock import parse_utc, to_iso
+from firedesk.errors import InvalidInput, NotFound
+from firedesk.intake.severity import SEVERITY_ORDER
+from firedesk.model import Incident, incident_key
+from firedesk.store.store import Store
+from firedesk.store.timeline import append_event
+
+_COLUMNS = (
+    "id, source, dedup_key, title, service, severity, severity_raw, status, labels, "
+    "annotations, links, starts_at, ends_at, first_seen, last_seen, count, fired_count, "
+    "resolved_at, flapping, acked_by, acked_at, snoozed_until, snooze_reason, noise, "
+    "incident_id, silence_id, last_delivery"
+)
+_SEVERITY_SQL = "CASE severity " + " ".join(
+    f"WHEN '{s}' THEN {i}" for i, s in enumerate(SEVERITY_ORDER)) + " ELSE 9 END"
+_REF = re.compile(r"^(?:a-?|alert-?)?(\d+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One deduplicated alert as it stands now."""
+
+    id: int
+    source: str
+    dedup_key: str
+    title: str
+    service: str | None
+    severity: str
+    severity_raw: str | None
+    status: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    links: dict[str, str]
+    starts_at: str | None
+    ends_at: str | None
+    first_seen: str
+    last_seen: str
+    count: int
+    fired_count: int
+    resolved_at: str | None
+    flapping: bool
+    acked_by: str | None
+    acked_at: str | None
+    snoozed_until: str | None
+    snooze_reason: str | None
+    noise: bool
+    incident_id: int | None
+    silence_id: str | None
+    last_delivery: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Any) -> "AlertRow":
+        values = dict(row)
+        for key in ("labels", "annotations", "links"):
+            values[key] = json.loads(values[key] or "{}")
+        values["flapping"] = bool(values["flapping"])
+        values["noise"] = bool(values["noise"])
+        return cls(**values)
+
+    @property
+    def incident(self) -> str | None:
+        return incident_key(self.incident_id) if self.incident_id else None
+
+    def snoozed(self, now: str) -> bool:
+        return bool(self.snoozed_until and self.snoozed_until > now)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("extra")
+        data["incident"] = self.incident
+        return data
+
+
+def list_alerts(store: Store, *, status: str | None = None, incident_id: int | None = None,
+                limit: int | None = None, include_noise: bool = True) -> list[AlertRow]:
+    """Firing first, then by severity (critical first), then most recently seen."""
+    where, params = [], []
+    if status:
+        if status not in ("firing", "resolved"):
+            raise InvalidInput(f"unknown alert status {status!r}; use firing or resolved")
+        where.append("status = ?")
+        params.append(status)
+    if incident_id is not None:
+        where.append("incident_id = ?")
+        params.append(incident_id)
+    if not include_noise:
+        where.append("noise = 0")
+    sql = f"SELECT {_COLUMNS} FROM alerts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY status = 'resolved', {_SEVERITY_SQL}, last_seen DESC, id DESC"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [AlertRow.from_row(r) for r in store.query(sql, params)]
+
+
+def find_alert(store: Store, ref: str | int) -> AlertRow:
+    """An alert by id (`12`, `A-12`) or by its dedup key (when that is unambiguous)."""
+    text = str(ref).strip()
+    match = _REF.match(text)
+    if match:
+        row = store.query_one(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (int(match.group(1)),))
+        if row:
+            return AlertRow.from_row(row)
+    rows = store.query(f"SELECT {_COLUMNS} FROM alerts WHERE dedup_key = ? LIMIT 2", (text,))
+    if len(rows) == 1:
+        return AlertRow.from_row(rows[0])
+    if len(rows) > 1:
+        raise InvalidInput(f"{text!r} names alerts from several sources; use the alert id")
+    raise NotFound(f"no alert {text!r} (see `firedesk alerts` for ids)")
+
+
+def raw_body(store: Store, alert: AlertRow, limit: int = 65536) -> tuple[bytes, int]:
+    """The last delivery's body that mentioned the alert (first `limit` bytes, full size)."""
+    if not alert.last_delivery:
+        return b"", 0
+    row = store.query_one(
+        "SELECT substr(body, 1, ?) AS head, length(body) AS size FROM alert_deliveries "
+        "WHERE id = ?", (limit, alert.last_delivery))
+    return (bytes(row["head"]), row["size"]) if row else (b"", 0)
+
+
+def _summary(alert: AlertRow) -> dict[str, Any]:
+    return {"alert_id": alert.id, "source": alert.source, "dedup_key": alert.dedup_key,
+            "title": alert.title, "severity": alert.severity}
+
+
+def _current(conn: Any, alert_id: int) -> Any:
+    row = conn.execute("SELECT incident_id FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"alert {alert_id} no longer exists")
+    return row[0]
+
+
+def ack_alert(store: Store, alert: AlertRow, *, author: str) -> AlertRow:
+    """Record that `author` has the alert in hand."""
+    with store.write() as conn:
+        incident_id = _current(conn, alert.id)
+        now = store.now()
+        conn.execute("UPDATE alerts SET acked_by = ?, acked_at = ? WHERE id = ?",
+                     (author, now, alert.id))
+        append_event(store, incident_id=incident_id, kind="alert.ack", author=author,
+                     text=f"acknowledged alert {alert.id}: {alert.title}", data=_summary(alert))
+    return find_alert(store, alert.id)
+
+
+def snooze_alert(store: Store, alert: AlertRow, duration: timedelta, *, reason: str,
+                 author: str) -> AlertRow:
+    """Hide the alert from the feed until now + `duration`, with a reason on the record."""
+    if not reason or not reason.strip():
+        raise InvalidInput("a snooze needs a reason (--reason TEXT); nothing was recorded")
+    with store.write() as conn:
+        incident_id = _current(conn, alert.id)
+        until = to_iso(parse_utc(store.now()) + duration)
+        conn.execute("UPDATE alerts SET snoozed_until = ?, snooze_reason = ? WHERE id = ?",
+                     (until, reason, alert.id))
+        append_event(store, incident_id=incident_id, kind="alert.snooze", author=author,
+                     text=f"snoozed alert {alert.id} until {until}: {reason}",
+                     data={**_summary(alert), "until": until, "reason": reason})
+    return find_alert(store, alert.id)
+
+
+def attach_alert(store: Store, alert: AlertRow, incident: Incident, *, author: str) -> AlertRow:
+    """Link the alert to an incident; the incident's timeline records it."""
+    with store.write() as conn:
+        current = _current(conn, alert.id)
+        if current == incident.id:
+            return alert
+        conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (incident.id, alert.id))
+        append_event(store, incident_id=incident.id, kind="alert.attach", author=author,
+                     text=f"attached alert {alert.id} ({alert.source}, {alert.severity}, "
+                          f"{alert.status}): {alert.title}",
+                     data={**_summary(alert), "status": alert.status, "service": alert.service,
+                           "links": alert.links, "previous_incident": current})
+    return find_alert(store, alert.id)
+
+
+def mark_noise(store: Store, alert: AlertRow, *, author: str, noise: bool = True) -> AlertRow:
+    """Flag (or unflag) an alert as noise: kept, counted, shown last and dimmed."""
+    with store.write() as conn:
+        incident_id = _current(conn, alert.id)
+        conn.execute("UPDATE alerts SET noise = ? WHERE id = ?", (1 if noise else 0, alert.id))
+        append_event(store, incident_id=incident_id, kind="alert.noise", author=author,
+                     text=f"{'marked' if noise else 'unmarked'} alert {alert.id} as noise: "
+                          f"{alert.title}", data={**_summary(alert), "noise": noise})
+    return find_alert(store, alert.id)
+
+
+def record_silence(store: Store, alert: AlertRow, silence_id: str, *, until: str, reason: str,
+                   author: str, url: str) -> AlertRow:
+    """Remember the Alertmanager silence created for an alert."""
+    with store.write() as conn:
+        incident_id = _current(conn, alert.id)
+        conn.execute("UPDATE alerts SET silence_id = ? WHERE id = ?", (silence_id, alert.id))
+        append_event(store, incident_id=incident_id, kind="alert.silence", author=author,
+                     text=f"silenced alert {alert.id} in Alertmanager until {until}: {reason}",
+                     data={**_summary(alert), "silence_id": silence_id, "until": until,
+                           "reason": reason, "alertmanager": url})
+    return find_alert(store, alert.id)
+
+
+def declare_from_alert(store: Store, alert: AlertRow, *, severity: str, author: str) -> Incident:
+    """Declare an incident titled after the alert and attach the alert to it."""
+    from firedesk.store.incidents import declare_incident
+
+    incident = declare_incident(store, alert.title, severity=severity, author=author,
+                                service=alert.service,
+                                summary=alert.annotations.get("description"))
+    attach_alert(store, alert, incident, author=author)
+    return incident
