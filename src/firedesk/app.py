@@ -1,0 +1,281 @@
+"""The firedesk console: a Textual app that several responders share live over SSH.
+
+`make_app` builds it from loaded parts (record path, config, who is acting, a clock), so
+tests build exactly the app people run, with a frozen clock and a temporary record.
+The UI loop never waits on SQLite: reads run in thread workers on their own connection,
+writes go through `run_write` (thread workers, one at a time), and a change feed polled
+every 150 ms tells the open screen to reload when any process wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import tzinfo
+from functools import partial
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+from firedesk.clock import Clock, local_zone, system_clock
+from firedesk.config import Config
+from firedesk.errors import FiredeskError
+from firedesk.store import ChangeFeed, Store, list_incidents, resolve_incident, save_draft
+from firedesk.themes import load_themes, pick_theme
+
+POLL_SECONDS = 0.15
+
+
+@dataclass
+class PendingWrite:
+    done: str | None
+    then: Callable[[Any], None] | None
+
+
+class OpeningScreen(Screen):
+    """What shows for the instant between launch and the first read of the record."""
+
+    def compose(self):
+        yield Static("Opening the record…", id="opening", markup=False)
+
+
+class FiredeskApp(App):
+    """The incident console."""
+
+    CSS_PATH = "firedesk.tcss"
+    TITLE = "firedesk"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("question_mark", "help", "Help", show=False, id="help-alt"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(self, store_path: Path | str, config: Config, actor: str, clock: Clock,
+                 zone: tzinfo, incident: int | None = None, theme: str | None = None,
+                 cursor_blink: bool = True):
+        super().__init__()
+        self.store_path = Path(store_path)
+        self.config = config
+        self.actor = actor
+        self.clock = clock
+        self.zone = zone
+        self.cursor_blink = cursor_blink
+        self.start_incident = incident
+        # Writes go through `store` (one at a time); reads through `reader`, a second
+        # connection used only by the open screen's load worker.
+        self.store = Store(self.store_path, clock=clock)
+        self.reader = Store(self.store_path, clock=clock)
+        self.feed = ChangeFeed(self.store_path)
+        self._write_lock = threading.Lock()
+        self.read_lock = threading.Lock()  # the reader connection serves one worker at a time
+        self._pending: dict[Worker, PendingWrite] = {}
+        self.main_screen: Screen | None = None
+        self.startup_notices: list[str] = [str(p) for p in config.problems]
+        themes = load_themes()
+        self.startup_notices += themes.problems
+        for loaded in themes.themes.values():
+            self.register_theme(loaded)
+        self.theme, notice = pick_theme(theme or config.theme, themes)
+        if notice:
+            self.startup_notices.append(notice)
+        self.set_keymap(config.keymap)
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.push_screen(OpeningScreen())
+        for notice in self.startup_notices:
+            self.notify(notice, severity="warning", markup=False, timeout=10)
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass  # not on Unix, or not the main thread (some test runners)
+        self.set_interval(POLL_SECONDS, self.poll_feed)
+        self.run_worker(self._first_screen, thread=True, group="loads", exit_on_error=False)
+
+    def _first_screen(self) -> None:
+        """Straight into the incident asked for, or the only open one; else the picker."""
+        target = self.start_incident
+        if target is None:
+            with self.read_lock:
+                open_ones = list_incidents(self.reader, include_resolved=False, limit=2)
+            if len(open_ones) == 1:
+                target = open_ones[0].id
+        self.call_from_thread(self.open_incident if target else self.open_picker,
+                              *([target] if target else []))
+
+    def open_incident(self, incident_id: int) -> None:
+        from firedesk.screens.incident import IncidentScreen
+
+        self._show_main(IncidentScreen(incident_id))
+
+    def open_picker(self) -> None:
+        from firedesk.screens.picker import PickerScreen
+
+        self._show_main(PickerScreen())
+
+    def _show_main(self, screen: Screen) -> None:
+        previous = self.main_screen
+        if previous is not None and hasattr(previous, "keep_draft"):
+            previous.keep_draft()
+        self.main_screen = screen
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(screen)
+
+    # -- live: the change feed ----------------------------------------------------------
+
+    def poll_feed(self) -> None:
+        """Every 150 ms: did any connection commit? PRAGMA data_version costs microseconds."""
+        try:
+            changed = self.feed.changed()
+        except FiredeskError:
+            return
+        if changed:
+            self.refresh_panes()
+
+    def refresh_panes(self) -> None:
+        """Ask the open screen to re-read the record (coalesced by the screen)."""
+        screen = self.main_screen
+        if screen is not None and hasattr(screen, "reload"):
+            screen.reload()
+
+    # -- writes -------------------------------------------------------------------------
+
+    def run_write(self, fn: Callable[..., Any], *args: Any, done: str | None = None,
+                  then: Callable[[Any], None] | None = None, **kwargs: Any) -> Worker:
+        """Run `fn(store, *args, **kwargs)` in a thread worker; notice on failure; refresh."""
+
+        def write() -> Any:
+            with self._write_lock:
+                return fn(self.store, *args, **kwargs)
+
+        worker = self.run_worker(write, thread=True, group="writes", exit_on_error=False,
+                                 description=getattr(fn, "__name__", "write"))
+        self._pending[worker] = PendingWrite(done, then)
+        return worker
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "writes" and worker in self._pending:
+            if event.state == WorkerState.SUCCESS:
+                pending = self._pending.pop(worker)
+                if pending.done:
+                    self.notify(pending.done, markup=False, timeout=3)
+                if pending.then:
+                    pending.then(worker.result)
+                self.refresh_panes()
+            elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+                self._pending.pop(worker)
+                self.notify(describe_error(worker.error), title="Not recorded",
+                            severity="error", markup=False, timeout=8)
+        elif worker.group == "loads" and event.state == WorkerState.ERROR:
+            self.notify(describe_error(worker.error), title="Cannot read the record",
+                        severity="error", markup=False, timeout=8)
+
+    # -- drafts and hang-up ---------------------------------------------------------------
+
+    def save_unsent_draft(self) -> None:
+        """Keep what is typed but not sent, for this person, for next time."""
+        screen = self.main_screen
+        draft = screen.unsent_draft() if screen is not None and hasattr(screen, "unsent_draft") else None
+        if draft is None:
+            return
+        incident_id, text = draft
+        try:
+            with self._write_lock:
+                save_draft(self.store, incident_id, self.actor, text)
+        except FiredeskError:
+            pass  # the terminal may be gone; nothing else can be done with the text
+
+    def hang_up(self) -> None:
+        """SIGHUP (the SSH connection dropped): keep the draft, then end cleanly."""
+        self.save_unsent_draft()
+        self.exit(return_code=129)
+
+    async def action_quit(self) -> None:
+        self.save_unsent_draft()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        for store in (self.store, self.reader):
+            store.close()
+        self.feed.close()
+
+    # -- help and the command palette ------------------------------------------------------
+
+    def action_help(self) -> None:
+        from firedesk.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.binding_rows()))
+
+    def binding_rows(self) -> list[tuple[str, str, str, str]]:
+        """(where, key, description, id) for every binding of the app and the open screen."""
+        rows = []
+        for where, node, binding in self.all_bindings():
+            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            rows.append((where, key, binding.description or binding.action, binding.id or ""))
+        return rows
+
+    def all_bindings(self) -> Iterable[tuple[str, Any, Binding]]:
+        yield from (("Everywhere", self, b) for b in _bindings(self))
+        screen = self.main_screen
+        if screen is None:
+            return
+        yield from ((screen.HELP_TITLE if hasattr(screen, "HELP_TITLE") else "Screen", screen, b)
+                    for b in _bindings(screen))
+        for widget in screen.query("*"):
+            where = getattr(widget, "HELP_TITLE", None) or getattr(widget, "BORDER_TITLE", None)
+            if where and widget.BINDINGS and type(widget).__module__.startswith("firedesk"):
+                yield from ((str(where), widget, b) for b in _bindings(widget))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for where, node, binding in self.all_bindings():
+            if binding.action in ("command_palette",) or (node, binding.action) in seen:
+                continue
+            seen.add((node, binding.action))
+            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            yield SystemCommand(f"{binding.description or binding.action}",
+                                f"{where} · key {key}", partial(node.run_action, binding.action))
+
+
+def _bindings(node: Any) -> list[Binding]:
+    """The node's own declared bindings that carry an id (shown in help and the palette)."""
+    return [b for b in getattr(node, "BINDINGS", []) if isinstance(b, Binding) and b.id]
+
+
+def describe_error(error: BaseException | None) -> str:
+    """One line for a notice: our own errors say it themselves; others get their type."""
+    if isinstance(error, FiredeskError):
+        return str(error)
+    if error is None:
+        return "the write was cancelled"
+    return f"{type(error).__name__}: {error}"
+
+
+def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = system_clock,
+             incident: int | str | None = None, *, theme: str | None = None,
+             zone: tzinfo | None = None, cursor_blink: bool = True) -> FiredeskApp:
+    """Build the console from loaded parts (the same factory for people and tests).
+
+    `incident` (id or key) opens that incident directly; it must exist."""
+    incident_id = None
+    if incident is not None:
+        with Store(store_path, clock=clock) as store:
+            incident_id = resolve_incident(store, incident).id
+    if zone is None:
+        person = config.person(actor)
+        zone = local_zone(person.timezone if person else None)
+    return FiredeskApp(store_path, config, actor, clock, zone, incident=incident_id,
+                       theme=theme, cursor_blink=cursor_blink)

@@ -1,0 +1,1 @@
+"""The console's screens: the incident picker, the incident, and the small dialogs."""

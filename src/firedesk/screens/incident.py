@@ -1,0 +1,296 @@
+"""The incident screen: header, timeline with entry line, roles board, capability panes.
+
+The screen coordinates: it reads the record in a thread worker (`reload`, coalesced),
+hands each widget its part (`show`), and turns keystrokes into writes through
+`app.run_write`. Widgets never read or write the record themselves.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label
+
+from firedesk.clock import parse_when, to_iso
+from firedesk.errors import FiredeskError
+from firedesk.model import ENTRY_KINDS, SEVERITIES, STATUSES, Incident
+from firedesk.roles import BUILTIN_ROLES, Role, role_catalog
+from firedesk.screens.incident_data import IncidentView, load_incident_view, older_events
+from firedesk.store import add_entry, assign_role, save_draft, set_severity, set_status
+from firedesk.widgets.alert_feed import AlertFeed
+from firedesk.widgets.checklist import ChecklistPane
+from firedesk.widgets.header import IncidentHeader
+from firedesk.widgets.pane import Pane
+from firedesk.widgets.roles_board import RolesBoard
+from firedesk.widgets.timeline import Timeline
+from firedesk.widgets.who_to_wake import WhoToWake
+
+# The capability panes: (name, widget class, pane title, DOM id).
+CAPABILITY_PANES = (
+    ("alerts", AlertFeed, "Alerts", "alerts"),
+    ("checklist", ChecklistPane, "Checklist", "checklist"),
+    ("who_to_wake", WhoToWake, "Who to wake", "who-to-wake"),
+)
+ENTRY_KEYS = {"note": "n", "hypothesis": "h", "action": "a", "decision": "d", "update": "u"}
+ENTRY_HINT = "{key} {kind}: type, Enter records · @14:02 text backdates · Esc leaves"
+
+
+def record_entry(store, incident: Incident, text: str, *, kind: str, author: str,  # noqa: ANN001
+                 at: str | None):
+    """Write one timeline entry and clear the author's draft (nothing unsent remains)."""
+    event = add_entry(store, incident, text, author=author, kind=kind, at=at)
+    save_draft(store, incident.id, author, "")
+    return event
+
+
+def split_backdate(line: str, now, zone) -> tuple[str, str | None]:  # noqa: ANN001
+    """`@14:02 text` → (text, ISO time); plain text → (text, None). Bad times raise."""
+    if not line.startswith("@"):
+        return line, None
+    when, _, rest = line[1:].partition(" ")
+    return rest.strip(), to_iso(parse_when(when, now, zone))
+
+
+class IncidentScreen(Screen):
+    """One incident, live."""
+
+    HELP_TITLE = "Incident"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
+    BINDINGS = [
+        *[Binding(key, f"write('{kind}')", f"Write {kind}", show=kind in ("note", "update"),
+                  id=kind) for kind, key in ENTRY_KEYS.items()],
+        *[Binding(role.key, f"assign('{role.name}')", f"Assign {role.name}",
+                  show=role.name == "leader", id=f"assign-{role.name}") for role in BUILTIN_ROLES],
+        Binding("v", "severity", "Severity", id="severity"),
+        Binding("t", "status", "Status", id="status"),
+        Binding("z", "zoom", "Zoom pane", id="zoom"),
+        Binding("escape", "unzoom", "Back", show=False, id="unzoom"),
+        Binding("o", "incidents", "Incidents", id="incidents"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="next-pane"),
+    ]
+
+    def __init__(self, incident_id: int) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+        self.incident: Incident | None = None
+        self.view: IncidentView | None = None
+        self.entry_kind = "note"
+        self._loading = False
+        self._dirty = False
+        self._draft_checked = False
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        self.roles: list[Role] = role_catalog(app.config)
+        for role in self.roles:
+            if role.key and role not in BUILTIN_ROLES:
+                self._bindings.bind(role.key, f"assign('{role.name}')", f"Assign {role.name}",
+                                    show=False)
+        yield IncidentHeader(app.clock, app.config.cadence_minutes, id="header")
+        with Horizontal(id="body"):
+            with Pane(title="Timeline", id="timeline-pane"):
+                yield Timeline(app.actor, app.zone, app.clock, id="timeline")
+                with Horizontal(id="entry-line"):
+                    yield Label("note ›", id="entry-kind", markup=False)
+                    yield Input(placeholder=self._hint(), id="entry", select_on_focus=False)
+            with Vertical(id="side"):
+                with Pane(title="Roles", id="roles-pane"):
+                    yield RolesBoard(self.roles, app.zone, app.clock, id="roles")
+                for name, cls, title, dom_id in CAPABILITY_PANES:
+                    with Pane(title=title, id=f"{dom_id}-pane"):
+                        yield cls(id=dom_id)
+        yield Footer()
+
+    def _hint(self) -> str:
+        return ENTRY_HINT.format(key=ENTRY_KEYS.get(self.entry_kind, ""), kind=self.entry_kind)
+
+    def on_mount(self) -> None:
+        entry = self.query_one("#entry", Input)
+        entry.cursor_blink = self.app.cursor_blink
+        self.query_one("#timeline", Timeline).focus()
+        self.reload()
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the record in a worker; a request during a read runs once it finishes."""
+        if self._loading:
+            self._dirty = True
+            return
+        self._loading = True
+        self._dirty = False
+        self._load(self.query_one("#timeline", Timeline).last_id, not self._draft_checked)
+
+    @work(thread=True, group="loads", exit_on_error=False)
+    def _load(self, after_id: int, with_draft: bool) -> None:
+        app = self.app
+        panes = {name: cls.load for name, cls, _, _ in CAPABILITY_PANES}
+        try:
+            with app.read_lock:
+                view = load_incident_view(app.reader, self.incident_id, app.config,
+                                          after_id=after_id, actor=app.actor, panes=panes,
+                                          with_draft=with_draft)
+        finally:
+            app.call_from_thread(self._loaded_done)
+        app.call_from_thread(self.show_view, view)
+
+    def _loaded_done(self) -> None:
+        self._loading = False
+        if self._dirty:
+            self.reload()
+
+    def show_view(self, view: IncidentView) -> None:
+        """UI thread: hand each widget its part of a fresh read."""
+        self.view = view
+        self.incident = view.incident
+        self.query_one("#header", IncidentHeader).show(view.incident, view.last_update_at)
+        timeline = self.query_one("#timeline", Timeline)
+        if not timeline.events and view.has_older:
+            timeline.has_older = True
+        timeline.append(view.events)
+        self.query_one("#roles", RolesBoard).show(view.tenures)
+        for name, cls, _, dom_id in CAPABILITY_PANES:
+            if name in view.pane_errors:
+                self.app.notify(f"{name} pane: {view.pane_errors[name]}", severity="error",
+                                markup=False)
+                continue
+            try:
+                self.query_one(f"#{dom_id}", cls).show(view.panes.get(name))
+            except Exception as exc:  # noqa: BLE001 (a pane's bug must not stop the screen)
+                self.app.notify(f"{name} pane: {type(exc).__name__}: {exc}", severity="error",
+                                markup=False)
+        if view.draft is not None:  # this read looked for a draft (the first one)
+            self._draft_checked = True
+            entry = self.query_one("#entry", Input)
+            if view.draft and not entry.value:
+                entry.value = view.draft
+                self.app.notify("Your unsent text is back in the entry line: Enter records it.",
+                                title="Draft restored", markup=False, timeout=8)
+        if view.more_new:
+            self.reload()
+
+    @on(Timeline.NeedsOlder)
+    def read_older(self, message: Timeline.NeedsOlder) -> None:
+        self._load_older(message.before_id)
+
+    @work(thread=True, group="loads", exit_on_error=False)
+    def _load_older(self, before_id: int) -> None:
+        with self.app.read_lock:
+            events, has_older = older_events(self.app.reader, self.incident_id, before_id)
+        self.app.call_from_thread(self.query_one("#timeline", Timeline).prepend, events, has_older)
+
+    # -- the entry line -------------------------------------------------------------------
+
+    def action_write(self, kind: str) -> None:
+        """Open the entry line for one kind of entry."""
+        if kind not in ENTRY_KINDS:
+            return
+        self.entry_kind = kind
+        self.query_one("#entry-kind", Label).update(f"{kind} ›")
+        entry = self.query_one("#entry", Input)
+        entry.placeholder = self._hint()
+        entry.focus()
+
+    @on(Input.Submitted, "#entry")
+    def submit_entry(self, event: Input.Submitted) -> None:
+        incident = self.incident
+        line = event.value.strip()
+        if incident is None or not line:
+            self.query_one("#timeline", Timeline).focus()
+            return
+        app = self.app
+        try:
+            text, at = split_backdate(line, app.clock(), app.zone)
+            if not text:
+                raise FiredeskError("write the entry after the time: @14:02 what happened")
+        except FiredeskError as exc:
+            app.notify(str(exc), title="Not recorded", severity="error", markup=False)
+            return
+        entry = self.query_one("#entry", Input)
+        sent = event.value
+
+        def recorded(_result) -> None:  # noqa: ANN001
+            if entry.value == sent:
+                entry.value = ""
+
+        app.run_write(record_entry, incident, text, kind=self.entry_kind, author=app.actor,
+                      at=at, then=recorded)
+        self.query_one("#timeline", Timeline).focus()
+
+    def unsent_draft(self) -> tuple[int, str] | None:
+        """(incident id, entry-line text) to keep as a draft; None before it was offered."""
+        if not self._draft_checked or not self.is_mounted:
+            return None
+        return self.incident_id, self.query_one("#entry", Input).value
+
+    def keep_draft(self) -> None:
+        """Leaving this screen for another: keep the unsent text (in a worker)."""
+        draft = self.unsent_draft()
+        if draft is not None:
+            self.app.run_write(save_draft, draft[0], self.app.actor, draft[1])
+
+    # -- roles, severity, status ----------------------------------------------------------
+
+    def action_assign(self, role_name: str) -> None:
+        from firedesk.screens.person_picker import PersonPicker
+
+        role = next((r for r in self.roles if r.name == role_name), None)
+        if role is None or self.incident is None:
+            return
+        incident = self.incident
+        holders = self.query_one("#roles", RolesBoard).current(role.name)
+        roster = self.view.roster if self.view else []
+
+        def chosen(person: str | None) -> None:
+            if person:
+                self.app.run_write(assign_role, incident, role.name, person,
+                                   author=self.app.actor, shared=role.shared,
+                                   done=f"{person} is {role.name}")
+
+        self.app.push_screen(PersonPicker(role, roster, [t.person for t in holders],
+                                          self.app.config), chosen)
+
+    def action_severity(self) -> None:
+        self._choose("severity", SEVERITIES, set_severity)
+
+    def action_status(self) -> None:
+        self._choose("status", STATUSES, set_status)
+
+    def _choose(self, what: str, choices, write) -> None:  # noqa: ANN001
+        from firedesk.screens.choice import ChoiceScreen
+
+        incident = self.incident
+        if incident is None:
+            return
+        current = getattr(incident, what)
+
+        def chosen(value: str | None) -> None:
+            if value and value != current:
+                self.app.run_write(write, incident, value, author=self.app.actor,
+                                   done=f"{what} {current} → {value}")
+
+        self.app.push_screen(ChoiceScreen(f"{incident.key} {what}", list(choices), current), chosen)
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        """Zoom the pane holding the focus to full screen, or back."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused or self.query_one("#timeline")
+        pane = next((a for a in [focused, *focused.ancestors] if isinstance(a, Pane)), None)
+        if pane is not None:
+            self.maximize(pane, container=False)
+
+    def action_unzoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is self.query_one("#entry", Input):
+            self.query_one("#timeline", Timeline).focus()
+
+    def action_incidents(self) -> None:
+        self.app.open_picker()

@@ -1,0 +1,137 @@
+"""The incident picker: open incidents first, then recent ones; declare a new one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Label, OptionList
+from textual.widgets.option_list import Option
+
+from firedesk.clock import format_duration, parse_utc
+from firedesk.model import Incident
+from firedesk.screens.incident_data import load_picker
+from firedesk.store import declare_incident
+from firedesk.text import one_line
+from firedesk.widgets.alert_feed import AlertFeed
+from firedesk.widgets.pane import Pane
+from firedesk.widgets.who_to_wake import WhoToWake
+
+PICKER_PANES = (("alerts", AlertFeed, "Alerts", "alerts"),
+                ("who_to_wake", WhoToWake, "Who to wake", "who-to-wake"))
+
+
+class PickerScreen(Screen):
+    """Enter opens the highlighted incident; n declares a new one."""
+
+    HELP_TITLE = "Incidents"
+    BINDINGS = [
+        Binding("n", "declare", "Declare incident", id="declare"),
+        Binding("z", "zoom", "Zoom pane", id="picker-zoom"),
+        Binding("escape", "unzoom", "Back", show=False, id="picker-unzoom"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.incidents: list[Incident] = []
+        self._loading = False
+        self._dirty = False
+
+    def compose(self) -> ComposeResult:
+        yield Label("firedesk · incidents", id="picker-title", markup=False)
+        with Horizontal(id="picker-body"):
+            with Pane(title="Incidents (open first)", id="incidents-pane"):
+                yield OptionList(id="incidents", markup=False)
+            with Vertical(id="picker-side"):
+                for _, cls, title, dom_id in PICKER_PANES:
+                    with Pane(title=title, id=f"{dom_id}-pane"):
+                        yield cls(id=dom_id)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#incidents", OptionList).focus()
+        self.reload()
+
+    def reload(self) -> None:
+        if self._loading:
+            self._dirty = True
+            return
+        self._loading = True
+        self._load()
+
+    @work(thread=True, group="loads", exit_on_error=False)
+    def _load(self) -> None:
+        app = self.app
+        try:
+            with app.read_lock:
+                data = load_picker(app.reader, panes={n: c.load for n, c, _, _ in PICKER_PANES},
+                                   config=app.config)
+        finally:
+            app.call_from_thread(self._load_done)
+        app.call_from_thread(self.show_data, data)
+
+    def _load_done(self) -> None:
+        self._loading = False
+        if self._dirty:
+            self._dirty = False
+            self.reload()
+
+    def _prompt(self, incident: Incident) -> Text:
+        now = self.app.clock()
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{incident.key:<8}", "bold")
+        text.append(f"{incident.severity} ", "bold" if incident.is_open else "dim")
+        text.append(f"{incident.status:<14}", "" if incident.is_open else "dim")
+        text.append(one_line(incident.title, 80), "" if incident.is_open else "dim")
+        start = parse_utc(incident.declared_at)
+        text.append(f"  {start.astimezone(self.app.zone):%b%d %H:%M}", "dim")
+        if incident.is_open:
+            text.append(f" · open {format_duration(now - start)}", "dim")
+        return text
+
+    def show_data(self, data: dict) -> None:
+        self.incidents = data["incidents"]
+        options = self.query_one("#incidents", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        if not self.incidents:
+            options.add_option(Option("No incidents yet. Press n to declare one.", disabled=True))
+        options.add_options([Option(self._prompt(i), id=str(i.id)) for i in self.incidents])
+        if self.incidents:
+            options.highlighted = min(highlighted or 0, len(self.incidents) - 1)
+        for name, cls, _, dom_id in PICKER_PANES:
+            try:
+                self.query_one(f"#{dom_id}", cls).show(data["panes"].get(name))
+            except Exception as exc:  # noqa: BLE001 (a pane's bug must not stop the picker)
+                self.app.notify(f"{name} pane: {exc}", severity="error", markup=False)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.app.open_incident(int(event.option.id))
+
+    def action_declare(self) -> None:
+        from firedesk.screens.declare import DeclareScreen
+
+        def declared(form: dict | None) -> None:
+            if form:
+                self.app.run_write(declare_incident, form["title"], severity=form["severity"],
+                                   service=form["service"], author=self.app.actor,
+                                   done="Declared", then=lambda inc: self.app.open_incident(inc.id))
+
+        self.app.push_screen(DeclareScreen(), declared)
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        pane = next((a for a in [focused, *focused.ancestors] if isinstance(a, Pane)), None) if focused else None
+        if pane is not None:
+            self.maximize(pane, container=False)
+
+    def action_unzoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()

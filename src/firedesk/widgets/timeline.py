@@ -1,0 +1,207 @@
+"""The timeline: a virtual list that renders only the lines on screen.
+
+Events arrive in windows (newest first, then new ones as they are written, older pages
+when the reader scrolls to the top), are wrapped once per width into cached strips, and
+`render_line` hands Textual just the visible rows, so 100,000 events cost what 40 do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from firedesk.clock import parse_utc
+from firedesk.model import Event
+from firedesk.text import one_line, visible
+
+KIND_LABELS = {
+    "note": "note", "hypothesis": "hypoth", "action": "action", "decision": "DECISION",
+    "update": "UPDATE", "declared": "declared", "status": "status", "severity": "severity",
+    "role": "role",
+}
+SYSTEM_KINDS = {"declared", "status", "severity", "role"}
+AUTHOR_WIDTH = 10
+KIND_WIDTH = 9
+
+
+def event_time(event: Event, zone: tzinfo, today: datetime) -> str:
+    """Local `HH:MM`; with the date when it is not today (where the reader is)."""
+    moment = parse_utc(event.at).astimezone(zone)
+    if moment.date() == today.astimezone(zone).date():
+        return moment.strftime("%H:%M")
+    return moment.strftime("%b%d %H:%M")
+
+
+def backdated_note(event: Event, zone: tzinfo) -> str:
+    """` (entered 14:10)` when the entry was backdated by more than a minute."""
+    at, recorded = parse_utc(event.at), parse_utc(event.recorded_at)
+    if (recorded - at).total_seconds() > 60:
+        return f" (entered {recorded.astimezone(zone).strftime('%H:%M')})"
+    return ""
+
+
+class Timeline(ScrollView, can_focus=True):
+    """The incident's timeline, newest at the bottom."""
+
+    HELP_TITLE = "Timeline"
+    COMPONENT_CLASSES = {
+        "timeline--time", "timeline--author", "timeline--own", "timeline--kind",
+        "timeline--system", "timeline--decision", "timeline--update", "timeline--empty",
+    }
+    BINDINGS = [
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_home", "Oldest loaded", show=False),
+        Binding("end", "scroll_end", "Newest", show=False),
+    ]
+
+    class NeedsOlder(Message):
+        """The reader reached the top of what is loaded; read the page before `before_id`."""
+
+        def __init__(self, before_id: int) -> None:
+            super().__init__()
+            self.before_id = before_id
+
+    def __init__(self, actor: str, zone: tzinfo, clock, **kwargs) -> None:  # noqa: ANN001
+        super().__init__(**kwargs)
+        self.actor = actor
+        self.zone = zone
+        self.clock = clock
+        self.events: list[Event] = []
+        self.has_older = False
+        self.loading_older = False
+        self._lines: list[Strip] = []
+        self._width = 0
+
+    # -- data in ---------------------------------------------------------------------------
+
+    @property
+    def last_id(self) -> int:
+        return self.events[-1].id if self.events else 0
+
+    def append(self, events: list[Event]) -> None:
+        """Add new events at the bottom; follow them if the reader was at the bottom."""
+        fresh = [e for e in events if e.id > self.last_id]
+        if not fresh:
+            return
+        at_bottom = self.scroll_y >= self.max_scroll_y - 1
+        self.events.extend(fresh)
+        if self._width:
+            self._lines.extend(self._render_events(fresh))
+        self._resize()
+        if at_bottom:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def prepend(self, events: list[Event], has_older: bool) -> None:
+        """Add an older page at the top, keeping the reader's place."""
+        first = self.events[0].id if self.events else None
+        older = [e for e in events if first is None or e.id < first]
+        self.has_older = has_older
+        self.loading_older = False
+        if not older:
+            return
+        self.events[:0] = older
+        added = self._render_events(older) if self._width else []
+        self._lines[:0] = added
+        self._resize()
+        self.scroll_to(y=self.scroll_y + len(added), animate=False, immediate=True)
+
+    def visible_text(self) -> list[str]:
+        """The plain text of every loaded line (what a test or benchmark looks for)."""
+        return [strip.text for strip in self._lines]
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def _text_width(self) -> int:
+        return max(20, self.scrollable_content_region.width)
+
+    def _render_events(self, events: list[Event]) -> list[Strip]:
+        console = self.app.console
+        width = self._width
+        now = self.clock()
+        styles = {name: self.get_component_rich_style(name, partial=True)
+                  for name in self.COMPONENT_CLASSES}
+        narrow = width < 60
+        strips: list[Strip] = []
+        for event in events:
+            own = event.author == self.actor
+            time = event_time(event, self.zone, now)
+            kind = KIND_LABELS.get(event.kind, one_line(event.kind, KIND_WIDTH))
+            author_width = AUTHOR_WIDTH if not narrow else 7
+            author = one_line(event.author, author_width)
+            head = Text(no_wrap=True, end="")
+            head.append("▸" if own else " ", styles["timeline--own"] if own else Style())
+            head.append(f"{time:>5} ", styles["timeline--time"])
+            head.append(f"{author:<{author_width}} ",
+                        styles["timeline--own"] if own else styles["timeline--author"])
+            kind_style = styles["timeline--kind"]
+            if event.kind in SYSTEM_KINDS:
+                kind_style = styles["timeline--system"]
+            elif event.kind == "decision":
+                kind_style = styles["timeline--decision"]
+            elif event.kind == "update":
+                kind_style = styles["timeline--update"]
+            head.append(f"{kind:<{KIND_WIDTH}}", kind_style)
+            indent = head.cell_len
+            body_text = visible(event.text, multiline=True) + backdated_note(event, self.zone)
+            if event.corrects:
+                body_text = f"(corrects #{event.corrects}) " + body_text
+            body = Text(body_text, style=styles["timeline--system"] if event.kind in SYSTEM_KINDS else Style(), end="")
+            room = max(10, width - indent)
+            wrapped = body.wrap(console, room) if body_text else [Text("")]
+            for number, line in enumerate(wrapped):
+                prefix = head if number == 0 else Text(" " * indent, end="")
+                row = Text.assemble(prefix, line, end="")
+                strips.append(Strip(list(row.render(console))).extend_cell_length(width))
+        return strips
+
+    def _rebuild(self) -> None:
+        self._width = self._text_width()
+        self._lines = self._render_events(self.events)
+        self._resize()
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self._width, len(self._lines))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self._text_width() != self._width:
+            at_bottom = self.scroll_y >= self.max_scroll_y - 1
+            self._rebuild()
+            if at_bottom:
+                self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        if self._width:
+            self._lines = self._render_events(self.events)
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if not self.events and y == 0:
+            empty = Text("Nothing on the timeline yet. Press n to add a note.",
+                         style=self.get_component_rich_style("timeline--empty"), end="")
+            return Strip(list(empty.render(self.app.console))).extend_cell_length(width).apply_style(base)
+        if index >= len(self._lines):
+            return Strip.blank(width, base)
+        return self._lines[index].crop(scroll_x, scroll_x + width).apply_style(base)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new < 3 and self.has_older and not self.loading_older and self.events:
+            self.loading_older = True
+            self.post_message(self.NeedsOlder(self.events[0].id))
+
