@@ -303,8 +303,8 @@ def _active_snoozes(store: Store, incident: Incident, now: datetime) -> list[str
 def build_brief(store: Store, incident: Incident | str | int, config: Config | None = None,
                 *, now: datetime | None = None, recent: int = 20) -> HandoverBrief:
     """Read the brief from the record."""
-    if not isinstance(incident, Incident):
-        incident = resolve_incident(store, incident)
+    # Always re-read: a caller's Incident may predate the last change.
+    incident = resolve_incident(store, incident.id if isinstance(incident, Incident) else incident)
     now = now or store.clock()
     items = checklist_for(store, incident, config)
     clock = update_clock(store, incident, config)

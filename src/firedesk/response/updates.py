@@ -19,6 +19,7 @@ from firedesk.model import Event, Incident
 from firedesk.response.common import require_text, touch_incident
 from firedesk.response.impact import impact_for
 from firedesk.response.tasks import tasks_for
+from firedesk.store.incidents import resolve_incident
 from firedesk.store.store import Store
 from firedesk.store.timeline import append_event, events_for
 
@@ -202,6 +203,7 @@ def compose_update(
 ) -> str:
     """A draft update pre-filled from what changed since the last one, to edit and send."""
     template = parse_template_name(template)
+    incident = resolve_incident(store, incident.id)  # fresh: the caller's copy may be stale
     now = now or store.clock()
     changes = changes_since_last_update(store, incident)
     impact = impact_for(store, incident.id)
