@@ -42,12 +42,13 @@ def _person_name(summary: str) -> str:
     return _LEVEL_PREFIX.sub("", summary).strip()
 
 
-def _as_utc(value: date | datetime, zone: tzinfo) -> datetime:
+def _aware(value: date | datetime, zone: tzinfo) -> datetime:
+    """The event's own wall-clock time, made aware (floating times and dates: `zone`)."""
     if not isinstance(value, datetime):  # an all-day event starts at local midnight
         value = datetime.combine(value, time(0, 0))
-    if value.tzinfo is None:  # floating time: read in the rotation's zone
+    if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return value.astimezone(timezone.utc)
+    return value
 
 
 def read_ical_events(path: Path, zone: tzinfo = timezone.utc) -> list[IcalEvent]:
@@ -74,9 +75,9 @@ def read_ical_events(path: Path, zone: tzinfo = timezone.utc) -> list[IcalEvent]
         dtstart = component.get("DTSTART")
         if dtstart is None or not name:
             continue
-        start = _as_utc(dtstart.dt, zone)
+        start = _aware(dtstart.dt, zone)
         if component.get("DTEND") is not None:
-            end = _as_utc(component.get("DTEND").dt, zone)
+            end = _aware(component.get("DTEND").dt, zone).astimezone(start.tzinfo)
         elif component.get("DURATION") is not None:
             end = start + component.get("DURATION").dt
         else:
@@ -85,14 +86,18 @@ def read_ical_events(path: Path, zone: tzinfo = timezone.utc) -> list[IcalEvent]
             continue
         rule = component.get("RRULE")
         if rule is None:
-            events.append(IcalEvent(name, email or None, start, end, summary))
+            events.append(IcalEvent(name, email or None, start.astimezone(timezone.utc),
+                                    end.astimezone(timezone.utc), summary))
             continue
+        # Expand in the event's own zone so a 09:00 Berlin shift stays 09:00 across DST;
+        # aware arithmetic within one zone keeps the wall-clock length too.
         length = end - start
         recurrence = rrulestr(rule.to_ical().decode(), dtstart=start)
         for count, occurrence in enumerate(recurrence.between(start, start + _RECURRENCE_HORIZON, inc=True)):
             if count >= _MAX_OCCURRENCES:
                 break
-            events.append(IcalEvent(name, email or None, occurrence, occurrence + length, summary))
+            events.append(IcalEvent(name, email or None, occurrence.astimezone(timezone.utc),
+                                    (occurrence + length).astimezone(timezone.utc), summary))
     events.sort(key=lambda e: (e.start, e.end, e.name))
     return events
 

@@ -4,7 +4,8 @@ Handoffs keep their wall-clock time in the rotation's timezone across DST: shift
 on local day `start + k × length` at the handoff time, and only then becomes an instant.
 (This is what `dateutil.rrule(DAILY, interval=length, dtstart=aware local start)` yields;
 the tests check the two agree.) A handoff time the clocks skip (02:30 on a spring-forward
-night) lands at the same instant as the wall clock's first valid minute after it.
+night) moves forward by the gap (03:30 new time); one they repeat (01:30 on a fall-back
+night) happens at its first occurrence.
 Overrides then replace an away person for part or all of a shift.
 """
 
