@@ -21,13 +21,44 @@ def _event(store, incident, kind: str, author: str, text: str, data: dict[str, A
                             data=data)
 
 
+def _deliver(store, alerts):  # noqa: ANN001
+    """One Alertmanager delivery through the alert capability's own intake."""
+    import json
+
+    from firedesk.intake.alert import Alert, Parsed
+    from firedesk.intake.storage import record_delivery
+
+    parsed = Parsed("alertmanager", [Alert(**a) for a in alerts])
+    record_delivery(store, parsed, json.dumps(alerts, sort_keys=True), via="ingest")
+
+
+ERRORS = {"source": "alertmanager", "dedup_key": "fp-checkout-errors",
+          "title": "CheckoutHighErrorRate: 5xx above 5% for 5m", "severity": "critical",
+          "service": "checkout", "starts_at": "2026-11-22T02:47:00.000000Z"}
+LATENCY = {"source": "alertmanager", "dedup_key": "fp-checkout-p99",
+           "title": "CheckoutLatencyP99 above 2s", "severity": "high", "service": "checkout",
+           "starts_at": "2026-11-22T02:50:00.000000Z"}
+
+
 def record_checkout_incident(store, clock):  # noqa: ANN001
-    """INC-1, 03:00–04:10 UTC on 2026-11-22. Returns the incident (as it ends)."""
+    """INC-1: alerts from 02:52, declared 03:00, resolved 04:10 UTC on 2026-11-22.
+    Returns the incident (as it ends)."""
+    from firedesk.intake.triage import ack_alert, attach_alert, find_alert
+
+    clock.advance(minutes=-8)
+    _deliver(store, [ERRORS, LATENCY])
+    clock.advance(minutes=3)
+    _deliver(store, [ERRORS])
+    clock.advance(minutes=3)
+    ack_alert(store, find_alert(store, 1), author="ana")
+    clock.advance(minutes=2)
     inc = declare_incident(
         store, "Checkout requests timing out", severity="SEV2", author="ana", service="checkout",
         summary="Card payments failed for about a third of checkout attempts for 89 minutes "
                 "after deploy 4512 shrank the database connection pool; rolling back fixed it.",
     )
+    for alert_id in (1, 2):
+        attach_alert(store, find_alert(store, alert_id), inc, author="ana")
     clock.advance(minutes=1)
     assign_role(store, inc, "leader", "ana", author="ana")
     clock.advance(minutes=1)
@@ -76,7 +107,10 @@ def record_checkout_incident(store, clock):  # noqa: ANN001
     clock.advance(minutes=3)
     _event(store, inc, "task-done", "dana", "T1 done: Roll back checkout to build 4511",
            {"task": 1, "state": "done", "owner": "dana", "note": None})
-    clock.advance(minutes=2)
+    clock.advance(minutes=1)
+    _deliver(store, [{**ERRORS, "status": "resolved", "ends_at": "2026-11-22T03:26:00.000000Z"},
+                     {**LATENCY, "status": "resolved", "ends_at": "2026-11-22T03:26:00.000000Z"}])
+    clock.advance(minutes=1)
     set_status(store, inc, "monitoring", author="ana", note="Rollback out; error rate falling")
     clock.advance(minutes=1)
     _event(store, inc, "conclusion", "chen",

@@ -1,5 +1,267 @@
-"""Commands of this capability (filled in by its issue)."""
+"""The blameless review's commands: export, lint, publish, search, stats, replay."""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import sys
+from pathlib import Path
+
+import click
+
+from firedesk.cli.env import Env
+from firedesk.cli.output import emit_json, local_time, safe, table
+from firedesk.errors import FiredeskError, InvalidInput
+
+pass_env = click.make_pass_decorator(Env)
+
+
+def _zone_name(env: Env, zone: str | None) -> str:
+    from firedesk.review.export import zone_name, zone_named
+
+    if zone:
+        zone_named(zone)  # a clear error for an unknown zone
+        return "UTC" if zone.upper() == "UTC" else zone
+    return zone_name(env.zone())
+
+
+def _people(env: Env) -> list[str]:
+    names: list[str] = []
+    for person in env.config.people:
+        names.append(person.name)
+        if person.login:
+            names.append(person.login)
+    return names
+
+
+def _gap(env: Env):
+    """[review] gap = "30m": how long a silence must be before lint asks about it."""
+    from firedesk.clock import parse_duration
+    from firedesk.review.lint import DEFAULT_GAP
+
+    section = env.config.section("review") or {}
+    value = section.get("gap") if isinstance(section, dict) else None
+    if value is None:
+        return DEFAULT_GAP
+    try:
+        return parse_duration(str(value))
+    except InvalidInput:
+        env.config.problem("review.gap", f"cannot read duration {value!r}; using 30m")
+        return DEFAULT_GAP
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise FiredeskError(f"cannot write {target}: {exc.strerror}") from exc
+    click.echo(f"written to {target}", err=True)
+
+
+@click.command()
+@click.argument("incident")
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
+              show_default=True, help="Markdown, JSON (the same content as data), or HTML.")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@click.option("--zone", metavar="TZ", help="The local zone shown beside UTC (default: yours).")
+@pass_env
+def export(env: Env, incident: str, fmt: str, output: str | None, zone: str | None) -> None:
+    """The postmortem of INCIDENT, built from the record (same record, same bytes)."""
+    from firedesk.review.export import build_postmortem, render
+
+    pm = build_postmortem(env.store, incident, zone=_zone_name(env, zone),
+                          cadence_minutes=env.config.cadence_minutes, people=_people(env))
+    _write_output(render(pm, fmt), output)
+
+
+@click.command()
+@click.argument("incident")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def lint(env: Env, incident: str, as_json: bool) -> None:
+    """Blame wording, people named as causes, ownerless TODOs, unexplained gaps.
+
+    Exits 1 when there is something to fix (fix an entry with `note --corrects N`)."""
+    from firedesk.review.export import build_postmortem
+    from firedesk.review.lint import lint_postmortem
+
+    pm = build_postmortem(env.store, incident, cadence_minutes=env.config.cadence_minutes,
+                          people=_people(env))
+    from firedesk.store import recent_authors
+
+    findings = lint_postmortem(pm, gap=_gap(env),
+                               people=[*_people(env), *recent_authors(env.store, limit=500)])
+    if as_json:
+        emit_json([f.to_json() for f in findings])
+    elif not findings:
+        click.echo(f"{pm.key}: nothing to fix")
+    else:
+        zone = env.zone()
+        for f in findings:
+            where = f"#{f.event_id}" if f.event_id else "-"
+            click.echo(f"{pm.key} {where:<6} {local_time(f.at, zone)} {f.rule}: {safe(f.message)}")
+            if f.excerpt:
+                click.echo(f"    {safe(f.excerpt)}")
+        click.echo(f"{len(findings)} finding(s)")
+    if findings:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("incident")
+@click.option("--again", is_flag=True, help="File another issue even if one was filed.")
+@click.option("--zone", metavar="TZ", help="The local zone shown beside UTC (default: yours).")
+@pass_env
+def publish(env: Env, incident: str, again: bool, zone: str | None) -> None:
+    """File the postmortem as a GitHub issue labelled post-mortem ([publish.github])."""
+    from firedesk.review.publish import github_target, publish_postmortem
+    from firedesk.store import resolve_incident
+
+    config = env.config
+    before = len(config.problems)
+    target = github_target(config)
+    if target is None:
+        mine = [p for p in config.problems[before:]]
+        if mine:
+            raise InvalidInput(f"cannot publish: {mine[0]}")
+        raise InvalidInput("cannot publish: no [publish.github] section in the config "
+                           "(repo = \"owner/name\", token_env = \"GITHUB_TOKEN\")")
+    found = resolve_incident(env.store, incident)
+    issue = publish_postmortem(env.store, found, target, author=env.actor,
+                               zone=_zone_name(env, zone), again=again,
+                               cadence_minutes=config.cadence_minutes, people=_people(env))
+    click.echo(f"{found.key}: filed {target.repo}#{issue.get('number')} "
+               f"{safe(issue.get('html_url') or '')}")
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Search incidents, timeline entries and alerts (best match first)."""
+    from firedesk.review.search import search as run_search
+
+    hits = run_search(env.store, " ".join(query), limit=limit)
+    if as_json:
+        emit_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        click.echo("no matches")
+        return
+    zone = env.zone()
+    table([(h.incident or "-", h.kind, local_time(h.at, zone, True), safe(h.text, 90))
+           for h in hits], ("INCIDENT", "KIND", "AT", "TEXT"))
+
+
+def _since(env: Env, since: str | None) -> str | None:
+    if not since:
+        return None
+    from datetime import datetime, time
+
+    from firedesk.clock import parse_duration, to_iso
+
+    text = since.strip()
+    if text and text[-1].lower() in "dwhm" and text[:-1].isdigit():
+        return to_iso(env.clock() - parse_duration(text))
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput(f"cannot read --since {since!r}; use a date (2026-11-01), "
+                           "an ISO time, or a span like 30d") from exc
+    if len(text) == 10:
+        moment = datetime.combine(moment.date(), time(0), tzinfo=env.zone())
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=env.zone())
+    return to_iso(moment)
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    from datetime import timedelta
+
+    from firedesk.clock import format_duration
+
+    return format_duration(timedelta(seconds=round(seconds)))
+
+
+@click.command()
+@click.option("--since", metavar="DATE", help="Only incidents declared since DATE (or 30d).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def stats(env: Env, since: str | None, as_json: bool) -> None:
+    """How the response has gone: by severity, time to acknowledge and resolve, cadence, noise."""
+    from firedesk.review.stats import incident_stats
+
+    figures = incident_stats(env.store, since=_since(env, since),
+                             cadence_minutes=env.config.cadence_minutes)
+    if as_json:
+        emit_json(figures.to_json())
+        return
+    click.echo(f"incidents: {figures.incidents} ({figures.open} open)"
+               + (f" since {local_time(figures.since, env.zone(), True)}" if figures.since else ""))
+    click.echo("by severity: " + ", ".join(f"{s} {n}" for s, n in figures.by_severity.items()))
+    for label, spread in (("time to acknowledge", figures.time_to_acknowledge),
+                          ("time to resolve", figures.time_to_resolve)):
+        click.echo(f"{label}: mean {_minutes(spread.mean)}, median {_minutes(spread.median)} "
+                   f"({spread.count} incidents)")
+    click.echo(f"updates: {figures.updates_on_time} on time, {figures.updates_late} late "
+               f"({figures.incidents_with_late_updates} incidents with a late update)")
+    if figures.alerts is not None:
+        ratio = ("-" if figures.alert_noise_ratio is None
+                 else f"{figures.alert_noise_ratio:.0%}")
+        click.echo(f"alerts: {figures.alerts}, {figures.alerts_without_incident if figures.alerts_without_incident is not None else '-'} "
+                   f"never part of an incident (noise {ratio})")
+    for note in figures.notes:
+        click.echo(f"note: {note}")
+
+
+@click.command()
+@click.argument("incident")
+@click.option("--at", "at", metavar="HH:MM|ISO", required=True,
+              help="The instant to look at (your zone when it has no offset).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def replay(env: Env, incident: str, at: str, as_json: bool) -> None:
+    """INCIDENT as it stood at an instant: status, severity, roles, hypotheses, alerts."""
+    from datetime import timedelta
+
+    from firedesk.clock import parse_when, to_iso
+    from firedesk.review.replay import Replay
+    from firedesk.store import resolve_incident
+
+    found = resolve_incident(env.store, incident)
+    # Any instant up to now may be looked at; parse_when refuses only the future.
+    moment = to_iso(parse_when(at, env.clock() + timedelta(days=3650), env.zone()))
+    state = Replay(env.store, found).at(moment)
+    if as_json:
+        emit_json(state.to_json())
+        return
+    zone = env.zone()
+    click.echo(f"{found.key} at {local_time(moment, zone, True)}")
+    if not state.declared:
+        click.echo("not declared yet")
+        return
+    click.echo(f"status {state.status}, severity {state.severity}, {state.events} events")
+    click.echo("roles: " + (", ".join(f"{r} {safe(', '.join(p))}" for r, p in state.roles.items())
+                            or "none"))
+    click.echo("open hypotheses: " + (", ".join(safe(h, 60) for h in state.open_hypotheses)
+                                      or "none"))
+    if state.alerts:
+        click.echo("alerts: " + ", ".join(f"{safe(a['title'], 50)} ({a['status']})"
+                                          for a in state.alerts))
+    if state.last_update:
+        click.echo(f"last update {local_time(state.last_update['at'], zone)}: "
+                   f"{safe(state.last_update['text'], 80)}")
+    else:
+        click.echo("no stakeholder update yet")
+
+
+COMMANDS = [export, lint, publish, search, stats, replay]

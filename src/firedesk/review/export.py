@@ -285,7 +285,7 @@ def _alert_groups(store: Store, incident_id: int, events: list[Event]):
     if not rows:
         # No alert table: alerts attached to the incident may still be on its timeline.
         for e in events:
-            if e.kind.startswith("alert") and e.kind not in measures.ACK_KINDS:
+            if e.kind in ("alert", "alert.attach"):
                 source = str(e.data.get("source", "alert"))
                 title = str(e.data.get("title", e.text))
                 g = groups.setdefault((source, title), {
@@ -352,14 +352,20 @@ def _timeline(events: list[Event], milestones: dict[str, measures.Milestone],
         elif m.alert_id is not None and m.at:
             alert = next((a for a in alerts if a.id == m.alert_id), None)
             title = alert.title if alert else "alert"
-            existing = next((x for x in extra if x.at == m.at and x.text.endswith(title)), None)
+            if m.name == "acknowledged":
+                who = (alert.acked_by if alert else None) or "alert"
+                text = f"alert {m.alert_id} acknowledged: {title}"
+            elif m.source.startswith("alert start"):
+                who, text = (alert.source if alert else "alert"), f"alert {m.alert_id} condition began: {title}"
+            else:
+                who, text = (alert.source if alert else "alert"), f"alert {m.alert_id} first received: {title}"
+            existing = next((x for x in extra if x.at == m.at and x.text == text), None)
             if existing is not None:
                 extra.remove(existing)
-                extra.append(Entry(None, m.at, None, "alert", alert.source if alert else "alert",
-                                   None, existing.text, existing.phases + (label,)))
+                extra.append(Entry(None, m.at, None, "alert", who, None, text,
+                                   existing.phases + (label,)))
             else:
-                extra.append(Entry(None, m.at, None, "alert", alert.source if alert else "alert",
-                                   None, f"first alert: {title}", (label,)))
+                extra.append(Entry(None, m.at, None, "alert", who, None, text, (label,)))
     out = [
         Entry(e.id, e.at, e.recorded_at, e.kind, e.author, e.role, e.text,
               tuple(phases.get(e.id, ())),

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from firedesk.clock import format_duration, parse_utc
 from firedesk.review.export import Postmortem
-from firedesk.review.md import HYPOTHESIS_HEADINGS, STATE_WORDS, severity_text
+from firedesk.review.md import HYPOTHESIS_HEADINGS, STATE_WORDS, milestone_source, severity_text
 from firedesk.text import visible
 
 STYLE = """
@@ -132,8 +132,7 @@ def render_html(pm: Postmortem) -> str:
     p.add("<h2>Detection and response</h2>")
     p.table(["Milestone", "UTC", zone, "From"],
             [[m.label.capitalize(), p.utc(m.at), p.local(m.at),
-              (f"#{m.event_id} " if m.event_id else (f"alert {m.alert_id} " if m.alert_id else ""))
-              + h(m.source or "not recorded")] for m in pm.milestones],
+              h(milestone_source(m))] for m in pm.milestones],
             ["", "time", "time", ""])
     p.table(["Interval", "Duration"], [[i.name.capitalize(), i.text] for i in pm.intervals])
     p.add("<h3>Severity history</h3>")

@@ -39,6 +39,15 @@ def severity_text(pm: Postmortem) -> str:
     return pm.severity + (f" ({', '.join(notes)})" if notes else "")
 
 
+def milestone_source(m) -> str:  # noqa: ANN001 (measures.Milestone)
+    """Where a milestone was read from: `#12 (update)`, `alert 3 (first alert)`."""
+    if m.event_id:
+        return f"#{m.event_id} ({m.source})"
+    if m.alert_id:
+        return f"alert {m.alert_id} ({m.source})"
+    return "not recorded"
+
+
 def _duration(seconds: int | None) -> str:
     return "—" if seconds is None else format_duration(timedelta(seconds=seconds))
 
@@ -113,8 +122,7 @@ def render_markdown(pm: Postmortem, *, timeline_limit: int | None = None) -> str
     d.heading(2, "Detection and response")
     d.table(["Milestone", "UTC", zone, "From"],
             [[m.label.capitalize(), d.utc(m.at), d.local(m.at),
-              (f"#{m.event_id} " if m.event_id else (f"alert {m.alert_id} " if m.alert_id else ""))
-              + (m.source or "not recorded")]
+              milestone_source(m)]
              for m in pm.milestones])
     d.table(["Interval", "Duration"], [[i.name.capitalize(), i.text] for i in pm.intervals])
     d.heading(3, "Severity history")

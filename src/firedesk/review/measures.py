@@ -93,10 +93,12 @@ def find_milestones(events: Sequence[Event], alerts: Sequence[AlertRow] = ()) ->
             out[name] = Milestone(name, label, at, event_id, alert_id, source)
 
     declared_c = (declared.at, declared.id, None, "declaration") if declared else None
-    started = [(e.at, e.id, None, f"earliest entry ({e.kind})") for e in events]
+    started = [(e.at, e.id, None, f"earliest entry: {e.kind}") for e in events]
     started += [(e.data.get("since"), e.id, None, "impact since") for e in events
                 if e.kind == "impact" and isinstance(e.data.get("since"), str)]
     started += [(a.first_seen, None, a.id, "first alert") for a in alerts]
+    started += [(a.starts_at, None, a.id, "alert start (per its source)") for a in alerts
+                if a.starts_at]
     put("started", _earliest(started))
     detected = [(a.first_seen, None, a.id, "first alert") for a in alerts]
     put("detected", _earliest(detected + ([declared_c] if declared_c else [])))

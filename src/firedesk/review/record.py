@@ -38,6 +38,7 @@ class AlertRow:
     deliveries: int
     acked_at: str | None = None
     acked_by: str | None = None
+    starts_at: str | None = None
 
 
 def _alert_incident_filter(store: Store, columns: set[str]) -> tuple[str, str] | None:
@@ -76,7 +77,8 @@ def alerts_for(store: Store, incident_id: int | None = None) -> list[AlertRow]:
         f"{pick('first_seen', 'received_at', 'created_at', 'starts_at', 'started_at')}, "
         f"{pick('last_seen', 'updated_at', 'ends_at')}, "
         f"{pick('deliveries', 'delivery_count', 'count', 'occurrences', default='1')}, "
-        f"{pick('acked_at', 'acknowledged_at')}, {pick('acked_by', 'acknowledged_by')} "
+        f"{pick('acked_at', 'acknowledged_at')}, {pick('acked_by', 'acknowledged_by')}, "
+        f"{pick('starts_at', 'started_at')} "
         f"FROM alerts{join} WHERE {where} ORDER BY alerts.id"
     )
     try:
@@ -85,7 +87,7 @@ def alerts_for(store: Store, incident_id: int | None = None) -> list[AlertRow]:
         return []
     return [
         AlertRow(r[0], str(r[1] or "alert"), str(r[2] or ""), str(r[3] or ""), r[4], r[5], r[6],
-                 int(r[7] or 1) if str(r[7] or "1").isdigit() else 1, r[8], r[9])
+                 int(r[7] or 1) if str(r[7] or "1").isdigit() else 1, r[8], r[9], r[10])
         for r in rows
     ]
 
@@ -129,3 +131,15 @@ def task_texts(store: Store, incident_id: int) -> dict[int, str]:
         return {}
     return {r[0]: r[1] for r in store.query(
         "SELECT number, text FROM tasks WHERE incident_id = ?", (incident_id,))}
+
+
+def alert_transitions(store: Store, alert_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Alert id → [(at, to_status), …] in order, when the record keeps transitions."""
+    if not alert_ids or not {"alert_id", "to_status", "at"} <= table_columns(store, "alert_transitions"):
+        return {}
+    out: dict[int, list[tuple[str, str]]] = {}
+    marks = ", ".join("?" for _ in alert_ids)
+    for r in store.query(f"SELECT alert_id, at, to_status FROM alert_transitions "
+                         f"WHERE alert_id IN ({marks}) ORDER BY at, id", alert_ids):
+        out.setdefault(r[0], []).append((r[1], r[2]))
+    return out

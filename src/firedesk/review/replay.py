@@ -1,0 +1,142 @@
+"""The incident as it stood at any instant, rebuilt from the events recorded by then.
+
+"As it stood" means what the responders' consoles showed: an event counts from the moment
+it was recorded (`recorded_at`), so an entry backdated later does not appear earlier than
+anyone could have read it. Alerts come from the alert table when the record has one
+(present once first seen; resolved once last seen, if resolved now).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+from firedesk.clock import parse_utc
+from firedesk.errors import InvalidInput
+from firedesk.model import Event, Incident
+from firedesk.review.record import AlertRow, alert_transitions, alerts_for
+from firedesk.store import events_for
+from firedesk.store.store import Store
+
+
+@dataclass(frozen=True)
+class ReplayState:
+    """One moment of an incident: what its console showed then."""
+
+    key: str
+    at: str
+    status: str | None
+    severity: str | None
+    roles: dict[str, list[str]]
+    open_hypotheses: list[str]
+    open_tasks: list[str]
+    alerts: list[dict[str, Any]]
+    last_update: dict[str, Any] | None
+    last_entry: dict[str, Any] | None
+    events: int
+    checklist_done: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def declared(self) -> bool:
+        return self.status is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def state_at(incident: Incident, events: Sequence[Event], at: str,
+             alerts: Sequence[AlertRow] = (),
+             transitions: dict[int, list[tuple[str, str]]] | None = None) -> ReplayState:
+    """Fold `events` (in recorded order) up to the instant `at` into a ReplayState."""
+    moment = parse_utc(at)
+    status = severity = None
+    roles: dict[str, list[str]] = {}
+    hypotheses: dict[int | str, str] = {}
+    tasks: dict[int, str] = {}
+    checklist: dict[str, str] = {}
+    last_update = last_entry = None
+    count = 0
+    for e in events:
+        if parse_utc(e.recorded_at) > moment:
+            break
+        count += 1
+        d = e.data
+        if e.kind == "declared":
+            status, severity = d.get("status", "investigating"), d.get("severity")
+        elif e.kind == "status":
+            status = d.get("to", status)
+        elif e.kind == "severity":
+            severity = d.get("to", severity)
+        elif e.kind == "role" and d.get("role"):
+            holders = [p for p in roles.get(d["role"], []) if p not in (d.get("previous") or [])]
+            if d.get("person"):
+                holders.append(d["person"])
+            roles[d["role"]] = holders
+        elif e.kind == "hypothesis":
+            hypotheses[d.get("hypothesis") if isinstance(d.get("hypothesis"), int) else f"#{e.id}"] = (
+                (f"H{d['hypothesis']} " if isinstance(d.get("hypothesis"), int) else "") + e.text)
+        elif e.kind == "conclusion" and isinstance(d.get("hypothesis"), int):
+            hypotheses.pop(d["hypothesis"], None)
+        elif e.kind == "task" and isinstance(d.get("task"), int):
+            tasks[d["task"]] = e.text
+        elif e.kind.startswith("task-") and e.kind != "task-check-in" and isinstance(d.get("task"), int):
+            tasks.pop(d["task"], None)
+        elif e.kind == "checklist" and d.get("item"):
+            checklist[str(d["item"])] = str(d.get("state"))
+        if e.kind == "update":
+            last_update = {"at": e.at, "author": e.author, "text": e.text, "event_id": e.id}
+        last_entry = {"at": e.at, "author": e.author, "kind": e.kind, "text": e.text,
+                      "event_id": e.id}
+    shown_alerts = []
+    for a in alerts:
+        if not a.first_seen or parse_utc(a.first_seen) > moment:
+            continue
+        changes = (transitions or {}).get(a.id or 0)
+        if changes:
+            status = "firing"
+            for when, to_status in changes:
+                if parse_utc(when) <= moment:
+                    status = to_status
+        else:
+            ended = a.status == "resolved" and a.last_seen and parse_utc(a.last_seen) <= moment
+            status = "resolved" if ended else "firing"
+        shown_alerts.append({"id": a.id, "source": a.source, "title": a.title, "status": status,
+                             "first_seen": a.first_seen})
+    return ReplayState(
+        key=incident.key, at=at, status=status, severity=severity,
+        roles={r: p for r, p in roles.items() if p}, open_hypotheses=list(hypotheses.values()),
+        open_tasks=list(tasks.values()), alerts=shown_alerts, last_update=last_update,
+        last_entry=last_entry, events=count,
+        checklist_done=sum(1 for s in checklist.values() if s in ("done", "na")),
+    )
+
+
+class Replay:
+    """An incident's events loaded once, to look at many instants cheaply."""
+
+    def __init__(self, store: Store, incident: Incident):
+        self.incident = incident
+        self.events = events_for(store, incident.id)
+        self.alerts = alerts_for(store, incident.id)
+        self.transitions = alert_transitions(store, [a.id for a in self.alerts if a.id])
+
+    @property
+    def start(self) -> str:
+        return self.events[0].recorded_at if self.events else self.incident.declared_at
+
+    @property
+    def end(self) -> str:
+        return self.events[-1].recorded_at if self.events else self.incident.updated_at
+
+    def moments(self) -> list[str]:
+        """Every instant at which something changed (each event's recorded time)."""
+        return list(dict.fromkeys(e.recorded_at for e in self.events))
+
+    def at(self, moment: str) -> ReplayState:
+        try:
+            parse_utc(moment)
+        except ValueError as exc:
+            raise InvalidInput(f"cannot read time {moment!r}; use ISO 8601 like "
+                               "2026-11-22T03:15") from exc
+        return state_at(self.incident, self.events, moment, self.alerts, self.transitions)
