@@ -6,9 +6,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
 
 from firedesk.model import SEVERITIES
+
+
+SEVERITY_WORDS = {"SEV1": "critical: many customers cannot use the product",
+                  "SEV2": "major: a key feature is broken or badly degraded",
+                  "SEV3": "minor: degraded, with a workaround",
+                  "SEV4": "low: little customer impact", "SEV5": "cosmetic or internal"}
 
 
 class DeclareScreen(ModalScreen[dict | None]):
@@ -23,8 +30,8 @@ class DeclareScreen(ModalScreen[dict | None]):
         with Vertical(classes="dialog", id="declare"):
             yield Label("Declare an incident", classes="dialog-title", markup=False)
             yield Input(placeholder="what is wrong, in a few words", id="declare-title")
-            yield Select([(s, s) for s in SEVERITIES], value="SEV3", allow_blank=False,
-                         id="declare-severity")
+            yield OptionList(*[Option(f"{s}  {SEVERITY_WORDS[s]}", id=s) for s in SEVERITIES],
+                             id="declare-severity", markup=False)
             yield Input(placeholder="service (optional)", id="declare-service")
             yield Label("", id="declare-problem", markup=False)
             yield Label("Enter: next / declare · Ctrl+S: declare · Esc: cancel",
@@ -33,17 +40,17 @@ class DeclareScreen(ModalScreen[dict | None]):
     def on_mount(self) -> None:
         for field in self.query(Input):
             field.cursor_blink = self.app.cursor_blink
+        self.query_one("#declare-severity", OptionList).highlighted = SEVERITIES.index("SEV3")
         self.query_one("#declare-title", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "declare-title":
-            self.query_one("#declare-severity", Select).focus()
+            self.query_one("#declare-severity", OptionList).focus()
         else:
             self.action_declare()
 
-    def on_select_changed(self, event: Select.Changed) -> None:
-        if self.query_one("#declare-severity", Select).has_focus:
-            self.query_one("#declare-service", Input).focus()
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#declare-service", Input).focus()
 
     def action_declare(self) -> None:
         title = self.query_one("#declare-title", Input).value.strip()
@@ -52,5 +59,6 @@ class DeclareScreen(ModalScreen[dict | None]):
             self.query_one("#declare-title", Input).focus()
             return
         service = self.query_one("#declare-service", Input).value.strip() or None
-        severity = str(self.query_one("#declare-severity", Select).value)
+        options = self.query_one("#declare-severity", OptionList)
+        severity = SEVERITIES[options.highlighted if options.highlighted is not None else 2]
         self.dismiss({"title": title, "severity": severity, "service": service})

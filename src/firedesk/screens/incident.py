@@ -117,6 +117,8 @@ class IncidentScreen(Screen):
 
     def reload(self) -> None:
         """Re-read the record in a worker; a request during a read runs once it finishes."""
+        if not self.query("#timeline"):
+            return  # not composed yet: on_mount reads
         if self._loading:
             self._dirty = True
             return

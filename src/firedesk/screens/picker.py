@@ -56,6 +56,8 @@ class PickerScreen(Screen):
         self.reload()
 
     def reload(self) -> None:
+        if not self.query("#incidents"):
+            return  # not composed yet: on_mount reads
         if self._loading:
             self._dirty = True
             return
