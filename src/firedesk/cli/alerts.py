@@ -1,5 +1,253 @@
-"""Commands of this capability (filled in by its issue)."""
+"""The alert feed's commands: ingest, receive, poll, alerts, ack, snooze, attach, silence.
+
+Heavy imports (aiohttp, httpx, watchfiles) stay inside the commands that need them.
+"""
 
 from __future__ import annotations
 
-COMMANDS: list = []
+import sys
+from datetime import datetime, timezone
+
+import click
+
+from firedesk.cli.env import Env
+from firedesk.cli.output import emit_json, local_time, safe, table
+from firedesk.errors import FiredeskError, InvalidInput
+
+pass_env = click.make_pass_decorator(Env)
+SOURCE_HELP = ("auto (detect), alertmanager, grafana, pagerduty, sentry, datadog, opsgenie, "
+               "cloudwatch, generic, or a [receiver.generic.NAME] mapping")
+
+
+def _settings(env: Env):
+    from firedesk.intake.settings import receiver_settings
+
+    return receiver_settings(env.config)
+
+
+def _payloads(data: bytes):
+    """One JSON document, or JSON lines of them: [(line number or None, decoded, raw)]."""
+    from firedesk.intake.alert import MalformedPayload
+    from firedesk.intake.detect import decode_json
+
+    try:
+        return [(None, decode_json(data), data)]
+    except MalformedPayload as whole:
+        lines = [(n, line) for n, line in enumerate(data.splitlines(), 1) if line.strip()]
+        if len(lines) < 2:
+            raise whole
+        out = []
+        for number, line in lines:
+            try:
+                out.append((number, decode_json(line), line))
+            except MalformedPayload as exc:
+                raise MalformedPayload(f"line {number}: {exc}") from None
+        return out
+
+
+@click.command()
+@click.argument("file", type=click.File("rb"), metavar="FILE|-")
+@click.option("--source", "-s", default="auto", show_default=True, metavar="SOURCE", help=SOURCE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print what was stored as JSON.")
+@pass_env
+def ingest(env: Env, file, source: str, as_json: bool) -> None:  # noqa: ANN001
+    """Store one alert payload (or JSON lines of payloads) from FILE or stdin.
+
+    All payloads are read first; if any cannot be read nothing is stored.
+    """
+    from firedesk.intake.alert import UnrecognisedPayload
+    from firedesk.intake.detect import parse_body
+    from firedesk.intake.receiver import describe
+    from firedesk.intake.storage import record_deliveries
+
+    settings = _settings(env)
+    if source not in ("auto", "generic", *settings.known_sources):
+        raise InvalidInput(f"unknown source {source!r}; use {SOURCE_HELP}")
+    data = file.read()
+    store = env.store
+    items = []
+    for number, body, raw in _payloads(data):
+        try:
+            parsed = parse_body(body, source, generic=settings.generic, now=store.now())
+        except UnrecognisedPayload as exc:
+            raise UnrecognisedPayload(f"line {number}: {exc}" if number else str(exc)) from None
+        items.append((parsed, raw))
+    origin = getattr(file, "name", None)
+    results = record_deliveries(store, items, via="ingest",
+                                origin=None if origin in (None, "-", "<stdin>") else str(origin))
+    if as_json:
+        emit_json([r.to_json() for r in results])
+        return
+    for result in results:
+        click.echo(safe(describe(result)))
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8787, show_default=True, type=int, help="Port (0: any free port).")
+@click.option("--spool", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also take *.json payloads dropped in DIR (moved to done/ or failed/).")
+@pass_env
+def receive(env: Env, host: str, port: int, spool: str | None) -> None:
+    """Run the webhook receiver: POST /hooks/<source> or /hooks/auto, GET /healthz."""
+    import asyncio
+    import logging
+    from pathlib import Path
+
+    from firedesk.intake.receiver import Receiver, describe, serve
+
+    settings = _settings(env)
+    for problem in env.config.problems:
+        click.echo(f"firedesk receive: config problem: {safe(str(problem))}", err=True)
+    if not settings.token and not any(s.secrets or s.token or s.allow_unauthenticated
+                                      for s in settings.sources.values()):
+        click.echo("firedesk receive: no [receiver] token or source secrets configured: every "
+                   "request will be refused (401). See `firedesk receive --help`.", err=True)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(message)s")
+    receiver = Receiver(env.db_path, settings,
+                        on_recorded=lambda r: logging.getLogger("firedesk.receive").info(describe(r)))
+
+    def announce(line: str) -> None:
+        click.echo(line)
+        sys.stdout.flush()
+
+    try:
+        asyncio.run(serve(receiver, host, port, spool=Path(spool) if spool else None,
+                          announce=announce))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise FiredeskError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    finally:
+        receiver.close()
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["alertmanager"]))
+@click.argument("url")
+@click.option("--interval", default=15.0, show_default=True, type=float, help="Seconds between polls.")
+@click.option("--once", is_flag=True, help="Poll once, print what changed, and exit (1 on failure).")
+@pass_env
+def poll(env: Env, kind: str, url: str, interval: float, once: bool) -> None:
+    """Poll an Alertmanager's API v2 for alerts (failures show in `firedesk doctor`)."""
+    from firedesk.intake.poller import alerts_url, poll_forever, poll_once
+
+    if interval < 1:
+        raise InvalidInput("--interval must be at least 1 second")
+    if not url.startswith(("http://", "https://")):
+        raise InvalidInput(f"{url!r} is not an http(s) URL")
+    target = alerts_url(url)
+    if once:
+        result = poll_once(env.store, target, interval)
+        click.echo(f"{target}: " + ("unchanged" if result.duplicate else
+                                     f"{result.mentions} listed, {result.new} new, "
+                                     f"{result.resolved} resolved"))
+        return
+    click.echo(f"polling {target} every {interval:g}s (Ctrl-C stops)")
+    try:
+        poll_forever(env.store, target, interval, report=lambda line: click.echo(safe(line)))
+    except KeyboardInterrupt:
+        pass
+
+
+def _age(stored: str | None, now: datetime) -> str:
+    from firedesk.clock import format_duration, parse_utc
+
+    return format_duration(now - parse_utc(stored)) if stored else "-"
+
+
+@click.command(name="alerts")
+@click.option("--status", type=click.Choice(["firing", "resolved"]), help="Only this status.")
+@click.option("--incident", metavar="INCIDENT", help="Only alerts attached to this incident.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def alerts_command(env: Env, status: str | None, incident: str | None, as_json: bool) -> None:
+    """The alert feed: firing first, then by severity; one row per deduplicated alert."""
+    from firedesk.intake.triage import list_alerts
+    from firedesk.store import resolve_incident
+
+    store = env.store
+    incident_id = resolve_incident(store, incident).id if incident else None
+    found = list_alerts(store, status=status, incident_id=incident_id)
+    if as_json:
+        emit_json([a.to_json() for a in found])
+        return
+    if not found:
+        click.echo("no alerts" + (f" ({status})" if status else ""))
+        return
+    now = env.clock().astimezone(timezone.utc)
+    stamp = store.now()
+    rows = []
+    for a in found:
+        flags = "".join(flag for flag, on in (("z", a.snoozed(stamp)), ("n", a.noise),
+                                              ("~", a.flapping)) if on)
+        rows.append((a.id, a.severity, a.status + (f" {flags}" if flags else ""), a.count,
+                     _age(a.starts_at or a.first_seen, now), a.service or "-", a.acked_by or "-",
+                     a.incident or "-", a.title))
+    table(rows, ("ID", "SEVERITY", "STATUS", "COUNT", "AGE", "SERVICE", "ACKED", "INCIDENT", "TITLE"))
+
+
+@click.command()
+@click.argument("alert")
+@pass_env
+def ack(env: Env, alert: str) -> None:
+    """Acknowledge ALERT (its id, or its dedup key): you have it in hand."""
+    from firedesk.intake.triage import ack_alert, find_alert
+
+    found = ack_alert(env.store, find_alert(env.store, alert), author=env.actor)
+    click.echo(f"alert {found.id} acknowledged by {safe(found.acked_by)}: {safe(found.title, 80)}")
+
+
+@click.command()
+@click.argument("alert")
+@click.argument("duration")
+@click.option("--reason", required=True, help="Why it can wait (recorded).")
+@pass_env
+def snooze(env: Env, alert: str, duration: str, reason: str) -> None:
+    """Snooze ALERT for DURATION (15m, 1h30m, 2d) with a reason."""
+    from firedesk.clock import parse_duration
+    from firedesk.intake.triage import find_alert, snooze_alert
+
+    delta = parse_duration(duration)
+    found = snooze_alert(env.store, find_alert(env.store, alert), delta, reason=reason,
+                         author=env.actor)
+    click.echo(f"alert {found.id} snoozed until {local_time(found.snoozed_until, env.zone(), True)}: "
+               f"{safe(found.title, 80)}")
+
+
+@click.command()
+@click.argument("alert")
+@click.argument("incident")
+@pass_env
+def attach(env: Env, alert: str, incident: str) -> None:
+    """Attach ALERT to INCIDENT (recorded on the incident's timeline)."""
+    from firedesk.intake.triage import attach_alert, find_alert
+    from firedesk.store import resolve_incident
+
+    store = env.store
+    target = resolve_incident(store, incident)
+    found = attach_alert(store, find_alert(store, alert), target, author=env.actor)
+    click.echo(f"alert {found.id} attached to {target.key}: {safe(found.title, 80)}")
+
+
+@click.command()
+@click.argument("alert")
+@click.argument("duration")
+@click.option("--reason", required=True, help="Why (sent as the silence's comment).")
+@pass_env
+def silence(env: Env, alert: str, duration: str, reason: str) -> None:
+    """Create an Alertmanager silence for ALERT ([receiver.sources.alertmanager] url)."""
+    from firedesk.clock import parse_duration
+    from firedesk.intake.silences import silence_alert
+    from firedesk.intake.triage import find_alert
+
+    url = _settings(env).source("alertmanager").url
+    if not url:
+        raise InvalidInput("no Alertmanager url configured ([receiver.sources.alertmanager] url)")
+    found = silence_alert(env.store, find_alert(env.store, alert), url, parse_duration(duration),
+                          reason=reason, author=env.actor)
+    click.echo(f"alert {found.id} silenced in Alertmanager ({found.silence_id})")
+
+
+COMMANDS = [ingest, receive, poll, alerts_command, ack, snooze, attach, silence]

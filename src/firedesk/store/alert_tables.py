@@ -120,3 +120,9 @@ def m001_alert_feed(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m002_poll_body_hash(db: Database) -> None:
+    # The poller skips an answer identical to the one before (nothing new to record).
+    db.execute("ALTER TABLE alert_polls ADD COLUMN last_body_sha TEXT")
