@@ -15,6 +15,9 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.roles import role_catalog
 
     role_catalog(config)  # records [[roles]] problems on the config
+    from firedesk.intake.settings import receiver_settings
+
+    receiver_settings(config)  # records [receiver] problems on the config (issue 4)
     from firedesk.oncall import load_oncall
 
     oncall_problems = [str(p) for p in load_oncall(config)[1]]  # teams … escalation (issue 5)
@@ -22,4 +25,6 @@ def config_problems(config: Config) -> Iterable[str]:
 
 
 def store_problems(env) -> Iterable[str]:  # noqa: ANN001
-    return []
+    from firedesk.intake.poller import poll_problems
+
+    return list(poll_problems(env.store))  # alert pollers failing or gone quiet (issue 4)

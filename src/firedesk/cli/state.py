@@ -19,4 +19,9 @@ def incident_state(env: Env, ref: str) -> dict[str, Any]:
     from firedesk.response.state import running_state  # issue 6: clock, tasks, handover…
 
     state.update(running_state(store, incident, env.config, env.clock()))
+    from firedesk.intake.triage import list_alerts  # issue 4: alerts attached to it
+
+    state["alerts"] = [
+        {k: a.to_json()[k] for k in ("id", "source", "title", "severity", "status", "count")}
+        for a in list_alerts(store, incident_id=incident.id)]
     return state
