@@ -94,14 +94,15 @@ def state_at(incident: Incident, events: Sequence[Event], at: str,
             continue
         changes = (transitions or {}).get(a.id or 0)
         if changes:
-            status = "firing"
+            alert_status = "firing"
             for when, to_status in changes:
                 if parse_utc(when) <= moment:
-                    status = to_status
+                    alert_status = to_status
         else:
             ended = a.status == "resolved" and a.last_seen and parse_utc(a.last_seen) <= moment
-            status = "resolved" if ended else "firing"
-        shown_alerts.append({"id": a.id, "source": a.source, "title": a.title, "status": status,
+            alert_status = "resolved" if ended else "firing"
+        shown_alerts.append({"id": a.id, "source": a.source, "title": a.title,
+                             "status": alert_status,
                              "first_seen": a.first_seen})
     return ReplayState(
         key=incident.key, at=at, status=status, severity=severity,

@@ -24,6 +24,10 @@ was were will with we our not no after before into over under out up down all an
 """.split())
 _TOKEN = re.compile(r'"([^"]+)"|([\w][\w.\-/]*)', re.UNICODE)
 INCIDENT_WEIGHTS = "10.0, 4.0, 2.0"  # title, summary, service
+# bm25 scores from different indexes are not comparable (a small incidents table gives
+# every term a near-zero IDF), so hits are grouped: incidents (what you open) first, then
+# timeline entries, then alerts; bm25 orders each group.
+_KIND_RANK = {"incident": 0, "alert": 2}
 
 
 @dataclass(frozen=True)
@@ -104,13 +108,14 @@ def _run(store: Store, match: str, limit: int, exclude: int | None) -> list[Hit]
             f"WHERE alerts_fts MATCH ?{skip_alerts} ORDER BY score LIMIT ?", [*params, limit])
         hits += [Hit(incident_key(r[0]) if r[0] else None, r[0], "alert", r[1] or "", r[2], r[4],
                      alert_id=r[3]) for r in rows]
-    hits.sort(key=lambda h: (h.score, h.kind != "incident", -(h.incident_id or 0),
+    hits.sort(key=lambda h: (_KIND_RANK.get(h.kind, 1), h.score, -(h.incident_id or 0),
                              h.event_id or 0, h.alert_id or 0))
     return hits[:limit]
 
 
 def search(store: Store, query: str, *, limit: int = 20, exclude: int | None = None) -> list[Hit]:
-    """The best matches for `query`, best first: all terms first, any term as a fallback."""
+    """The best matches for `query`: all terms must match, or, when nothing has them all, any
+    term may. Incidents come first, then timeline entries, then alerts, each by bm25."""
     match = fts_query(query)
     if not match:
         raise InvalidInput("the search is empty; give a word or two (e.g. 'connection pool')")
@@ -176,8 +181,10 @@ def similar_incidents(store: Store, text: str, *, exclude: int | None = None,
     for hit in _run(store, match, 200, exclude):
         if hit.incident_id is None:
             continue
-        weight = 1.0 if hit.kind == "incident" else 0.5
-        scores[hit.incident_id] = scores.get(hit.incident_id, 0.0) + weight * hit.score
+        # Each matching row adds a fixed part, so several matches outweigh one; bm25 adds
+        # the rest where the corpus is big enough for it to discriminate.
+        weight = 2.0 if hit.kind == "incident" else 1.0
+        scores[hit.incident_id] = scores.get(hit.incident_id, 0.0) + weight * (hit.score - 1.0)
         matched.setdefault(hit.incident_id, [])
         if len(matched[hit.incident_id]) < 3:
             matched[hit.incident_id].append(hit.kind)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-_TODO = re.compile(r"\bTODO\b", re.IGNORECASE)
+_TODO = re.compile(r"\bTODO\b")  # upper case only: the scribe convention, not prose
 _PAREN_OWNER = re.compile(r"^\s*\(\s*@?([^()\s][^()]*?)\s*\)\s*:?\s*")
 _BRACKET_OWNER = re.compile(r"^\s*:?\s*\[\s*@?([^\[\]]+?)\s*\]\s*:?\s*")
 _AT_OWNER = re.compile(r"^\s*:?\s*@([\w.\-]+)[\s:,]*")

@@ -132,3 +132,28 @@ def m002_alerts(db: Database) -> None:
         f"INSERT INTO alerts_fts (rowid, {listed}) SELECT id, "
         + ", ".join(f"coalesce({c}, '')" for c in columns) + " FROM alerts"
     )
+
+
+# The alert capability writes these on the timeline with the alert's title in the text;
+# the alert itself is indexed, so indexing them too would only repeat it.
+ALERT_BOOKKEEPING_KINDS = ("alert.attach", "alert.ack", "alert.noise")
+
+
+@migrations()
+def m003_skip_alert_bookkeeping(db: Database) -> None:
+    skipped = ", ".join(f"'{kind}'" for kind in (*UNINDEXED_KINDS, *ALERT_BOOKKEEPING_KINDS))
+    db.execute("DROP TRIGGER events_fts_insert")
+    db.execute(
+        f"""
+        CREATE TRIGGER events_fts_insert AFTER INSERT ON events
+        WHEN new.incident_id IS NOT NULL AND new.text != '' AND new.kind NOT IN ({skipped})
+        BEGIN
+            INSERT INTO events_fts (rowid, text) VALUES (new.id, new.text);
+        END
+        """
+    )
+    bookkeeping = ", ".join(f"'{kind}'" for kind in ALERT_BOOKKEEPING_KINDS)
+    db.execute(
+        f"INSERT INTO events_fts (events_fts, rowid, text) SELECT 'delete', id, text FROM events "
+        f"WHERE incident_id IS NOT NULL AND text != '' AND kind IN ({bookkeeping})"
+    )
