@@ -87,7 +87,7 @@ class PickerScreen(Screen):
         text.append(f"{incident.key:<8}", "bold")
         text.append(f"{incident.severity} ", "bold" if incident.is_open else "dim")
         text.append(f"{incident.status:<14}", "" if incident.is_open else "dim")
-        text.append(one_line(incident.title, 80), "" if incident.is_open else "dim")
+        text.append(one_line(incident.title, 120), "" if incident.is_open else "dim")
         start = parse_utc(incident.declared_at)
         text.append(f"  {start.astimezone(self.app.zone):%b%d %H:%M}", "dim")
         if incident.is_open:

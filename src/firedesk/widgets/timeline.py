@@ -99,7 +99,8 @@ class Timeline(ScrollView, can_focus=True):
             self._lines.extend(self._render_events(fresh))
         self._resize()
         if at_bottom:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            # After the new virtual size is laid out, or the end would be the old end.
+            self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
 
     def prepend(self, events: list[Event], has_older: bool) -> None:
         """Add an older page at the top, keeping the reader's place."""
