@@ -76,6 +76,11 @@ def _json(value: dict[str, str]) -> str:
     return _clean(json.dumps(value, sort_keys=True, ensure_ascii=False)) or "{}"
 
 
+def _as_json(value: str | dict[str, str]) -> str:
+    """Stored JSON text as read back, or a dict from this delivery to serialise."""
+    return value if isinstance(value, str) else _json(value)
+
+
 def delivery_key(parsed: Parsed, raw: bytes) -> str:
     if parsed.delivery_id:
         return f"{parsed.source}:{parsed.delivery_id}"
@@ -108,8 +113,8 @@ def _fresh(alert: Alert, now: str) -> dict[str, Any]:
     return {
         "id": None, "dedup_key": alert.dedup_key, "title": alert.title or alert.dedup_key,
         "service": alert.service, "severity": alert.severity, "severity_raw": alert.severity_raw,
-        "status": alert.status, "labels": _json(alert.labels),
-        "annotations": _json(alert.annotations), "links": _json(alert.links),
+        "status": alert.status, "labels": alert.labels,
+        "annotations": alert.annotations, "links": alert.links,
         "starts_at": alert.starts_at, "ends_at": None if firing else alert.ends_at,
         "first_seen": now, "count": 1, "fired_count": 1 if firing else 0,
         "resolved_at": None if firing else (alert.ends_at or now), "flapping": 0,
@@ -144,7 +149,7 @@ def _fold(state: dict[str, Any], alert: Alert, now: str, changes: list[tuple[str
         state["severity"], state["severity_raw"] = alert.severity, alert.severity_raw
     for name in ("labels", "annotations", "links"):
         if getattr(alert, name):
-            state[name] = _json(getattr(alert, name))
+            state[name] = getattr(alert, name)  # serialised once, when the row is written
     if alert.starts_at:
         state["starts_at"] = alert.starts_at
     if alert.acked_by and not state["acked_by"]:
@@ -213,7 +218,8 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, raw: bytes, now: str, *, vi
         state["flapping"] = 1 if total >= FLAP_TRANSITIONS else 0
     conn.executemany(_UPSERT, [
         (parsed.source, key, s["title"], s["service"], s["severity"], s["severity_raw"],
-         s["status"], s["labels"], s["annotations"], s["links"], s["starts_at"], s["ends_at"],
+         s["status"], _as_json(s["labels"]), _as_json(s["annotations"]), _as_json(s["links"]),
+         s["starts_at"], s["ends_at"],
          s["first_seen"], now, s["count"], s["fired_count"], s["resolved_at"], s["flapping"],
          delivery, s["acked_by"], s["acked_at"])
         for key, s in states.items()
