@@ -18,6 +18,9 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.intake.settings import receiver_settings
 
     receiver_settings(config)  # records [receiver] problems on the config (issue 4)
+    from firedesk.review.publish import github_target
+
+    github_target(config)  # records [publish.github] problems on the config (issue 7)
     from firedesk.oncall import load_oncall
 
     oncall_problems = [str(p) for p in load_oncall(config)[1]]  # teams … escalation (issue 5)

@@ -1,0 +1,65 @@
+"""`firedesk stats`: by severity, time to acknowledge and resolve, cadence, alert noise."""
+
+from __future__ import annotations
+
+import json
+
+from review_story import _deliver, record_checkout_incident
+
+from firedesk.review.stats import incident_stats
+from firedesk.store import add_entry, declare_incident, set_status
+
+
+def _second_incident(store, clock):
+    clock.advance(days=1)
+    inc = declare_incident(store, "Search slow", severity="SEV3", author="ben")
+    clock.advance(minutes=30)
+    add_entry(store, inc, "index rebuilt", author="ben", kind="update")
+    clock.advance(minutes=20)
+    set_status(store, inc, "resolved", author="ben")
+    clock.advance(days=1)
+    declare_incident(store, "Still open", severity="SEV4", author="ben")
+    _deliver(store, [{"source": "grafana", "dedup_key": "n1", "title": "Flappy disk alert",
+                      "severity": "low"}])
+
+
+def test_figures(store, clock):
+    record_checkout_incident(store, clock)
+    _second_incident(store, clock)
+    figures = incident_stats(store)
+    assert figures.incidents == 3 and figures.open == 1
+    assert figures.by_severity == {"SEV1": 1, "SEV2": 0, "SEV3": 1, "SEV4": 1, "SEV5": 0}
+    # INC-1: alert seen 02:52, acked 02:58 → 6m; INC-2 and INC-3: declared = acknowledged.
+    assert figures.time_to_acknowledge.count == 3
+    assert figures.time_to_acknowledge.median == 0 and figures.time_to_acknowledge.mean == 120
+    # INC-1 1h29m from the first sign; INC-2 50m.
+    assert figures.time_to_resolve.count == 2
+    assert figures.time_to_resolve.mean == (5340 + 3000) / 2
+    # INC-1: 1 on time, 2 late; INC-2 (SEV3, 60m): 30m and 20m both on time.
+    assert (figures.updates_on_time, figures.updates_late) == (3, 2)
+    assert figures.incidents_with_late_updates == 1
+    # Three alerts, one never part of an incident.
+    assert (figures.alerts, figures.alerts_without_incident) == (3, 1)
+    assert figures.alert_noise_ratio == round(1 / 3, 4)
+
+
+def test_since(store, clock):
+    record_checkout_incident(store, clock)
+    _second_incident(store, clock)
+    figures = incident_stats(store, since="2026-11-23T00:00:00.000000Z")
+    assert figures.incidents == 2 and figures.by_severity["SEV1"] == 0
+
+
+def test_cli_stats(store, clock, firedesk):
+    record_checkout_incident(store, clock)
+    _second_incident(store, clock)
+    data = json.loads(firedesk("stats", "--json").stdout)
+    assert data["incidents"] == 3 and data["time_to_resolve"]["count"] == 2
+    text = firedesk("stats").stdout
+    assert "by severity: SEV1 1, SEV2 0, SEV3 1, SEV4 1, SEV5 0" in text
+    assert "time to resolve: mean 1h09m, median 1h09m (2 incidents)" in text
+    assert "updates: 3 on time, 2 late" in text
+    assert "noise 33%" in text
+    assert json.loads(firedesk("stats", "--since", "2026-11-23", "--json").stdout)["incidents"] == 2
+    bad = firedesk("stats", "--since", "last tuesday")
+    assert bad.returncode == 1 and "cannot read --since" in bad.stderr
