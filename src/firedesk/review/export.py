@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -203,19 +203,33 @@ class Postmortem:
 
     def to_json(self) -> dict[str, Any]:
         """The same content as data: stored UTC times plus each time in the chosen zone."""
-        data = asdict(self)
+        data = {f.name: asdict_value(getattr(self, f.name)) for f in fields(self)
+                if f.name != "timeline"}
         data["format"] = FORMAT
         data["intervals"] = [{**asdict(i), "text": i.text} for i in self.intervals]
         data["milestones"] = {m.name: {**asdict(m), "local": self.local_iso(m.at)}
                               for m in self.milestones}
-        data["timeline"] = [{**asdict(e), "local": self.local_iso(e.at), "headline": e.headline()}
-                            for e in self.timeline]
+        # The timeline can hold tens of thousands of entries: a flat copy, not asdict's
+        # deep one.
+        names = [f.name for f in fields(Entry)]
+        data["timeline"] = [
+            {**{n: getattr(e, n) for n in names}, "local": self.local_iso(e.at),
+             "headline": e.headline()}
+            for e in self.timeline]
         return data
 
     def local_iso(self, stored: str | None) -> str | None:
         if not stored:
             return None
         return parse_utc(stored).astimezone(self.tz).isoformat(timespec="seconds")
+
+
+def asdict_value(value: Any) -> Any:
+    if is_dataclass(value):
+        return asdict(value)
+    if isinstance(value, tuple):
+        return [asdict_value(v) for v in value]
+    return value
 
 
 def zone_named(name: str) -> tzinfo:
