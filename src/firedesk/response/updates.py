@@ -315,10 +315,16 @@ def deliver_update(
         result = send_to_slack(audience.slack_webhook, incident, update.text,
                                audience=audience.name, timeout=timeout)
         results.append(result)
-        with store.write():
-            append_event(
-                store, incident_id=incident.id, kind="update-delivery", author=author,
-                text=f"update #{update.id} to {audience.name}: {result.detail}",
-                data={"update": update.id, **result.to_json()},
-            )
+        record_delivery(store, incident, update.id, result, author=author)
     return results
+
+
+def record_delivery(store: Store, incident: Incident, update_id: int, result: Delivery, *,
+                    author: str) -> Event:
+    """Put one delivery outcome on the timeline (sent, or why not)."""
+    with store.write():
+        return append_event(
+            store, incident_id=incident.id, kind="update-delivery", author=author,
+            text=f"update #{update_id} to {result.audience}: {result.detail}",
+            data={"update": update_id, **result.to_json()},
+        )

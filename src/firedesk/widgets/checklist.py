@@ -1,30 +1,201 @@
-"""The Checklist pane. Placeholder until the Checklist capability (issue 6) lands: it says plainly
-that nothing is configured, and shows no invented data."""
+"""The Checklist pane: the triage checklist with its progress, the polite nag about
+unfilled roles, and the door to tasks, hypotheses, the update composer and handover.
+
+Keys (with the list focused): x/Enter done · - not applicable · e note… (any state) ·
+k tasks & hypotheses · w write an update · b handover brief. A handover offered to the
+person at this console opens its brief by itself, once.
+"""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.widget import Widget
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from firedesk.clock import parse_utc
+from firedesk.response.checklist import STATE_WORDS, ChecklistItem, check_item
+from firedesk.response.views import ChecklistView, checklist_view
+from firedesk.text import one_line
+
+MARKS = {"open": "[ ]", "done": "[x]", "na": "[-]"}  # state in words, never colour alone
 
 
-class ChecklistPane(Widget, can_focus=True):
-    """Checklist for the open incident."""
+class ChecklistPane(Vertical):
+    """Triage checklist for the open incident."""
 
-    DEFAULT_CSS = """
-    ChecklistPane { height: auto; min-height: 3; }
-    ChecklistPane > .pane-title { text-style: bold; }
-    ChecklistPane > .pane-empty { color: $text-muted; }
-    """
+    HELP_TITLE = "Checklist"
     BORDER_TITLE = "Checklist"
+    DEFAULT_CSS = """
+    ChecklistPane { height: 1fr; min-height: 3; }
+    ChecklistPane #checklist-nag { height: auto; text-style: bold; background: $warning 20%; padding: 0 1; }
+    ChecklistPane #checklist-summary { height: 1; color: $text-muted; padding: 0 1; }
+    ChecklistPane #checklist-items { height: 1fr; border: none; padding: 0; background: $surface; }
+    """
+    BINDINGS = [
+        Binding("x", "mark('done')", "Done", id="checklist.done"),
+        Binding("minus", "mark('na')", "N/A", id="checklist.na"),
+        Binding("e", "note", "Note…", id="checklist.note"),
+        Binding("k", "work", "Tasks & hypotheses", id="checklist.work"),
+        Binding("w", "compose_update", "Write update", id="checklist.update"),
+        Binding("b", "handover", "Handover brief", id="checklist.handover"),
+    ]
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(**kwargs)
+        self.data: ChecklistView | None = None
+        self._nagged: set[tuple[int, str]] = set()
+        self._offers_shown: set[int] = set()
 
     @staticmethod
-    def load(store, incident, config):  # noqa: ANN001, ARG004 (runs in a worker thread)
-        """Plain data for `show`; nothing yet, because nothing is configured."""
-        return None
+    def load(store, incident, config):  # noqa: ANN001, ANN205 (runs in a worker thread)
+        """Plain data for `show` (Textual-free)."""
+        return checklist_view(store, incident, config)
 
     def compose(self) -> ComposeResult:
-        yield Static("No checklists configured yet.", classes="pane-empty", markup=False)
+        yield Static("", id="checklist-nag", markup=False)
+        yield Static("Reading the checklist…", id="checklist-summary", markup=False)
+        yield OptionList(id="checklist-items", markup=False)
 
-    def show(self, data) -> None:  # noqa: ANN001
-        """Render what `load` returned (nothing, for now)."""
+    def on_mount(self) -> None:
+        self.query_one("#checklist-nag").display = False
+
+    # -- showing ------------------------------------------------------------------------
+
+    def show(self, data: ChecklistView | None) -> None:
+        """Render a fresh read; keeps the highlighted item where it was."""
+        if data is None:
+            return
+        self.data = data
+        self._show_nags(data)
+        self._prompt_handover(data)
+        summary = self.query_one("#checklist-summary", Static)
+        options = self.query_one("#checklist-items", OptionList)
+        if data.incident is None:
+            summary.update("Open an incident to see its checklist.")
+            options.clear_options()
+            return
+        work = f"{data.open_tasks} task{'s' if data.open_tasks != 1 else ''}"
+        if data.overdue_tasks:
+            work += f" ({data.overdue_tasks} OVERDUE)"
+        work += f" · {data.open_hypotheses} open hypothes{'es' if data.open_hypotheses != 1 else 'is'}"
+        summary.update(f"{data.progress} checked · {work}")
+        self.border_subtitle = f"{data.progress}"
+        if self.parent is not None and hasattr(self.parent, "border_subtitle"):
+            self.parent.border_subtitle = f"{data.progress} checked"
+        previous = self.highlighted_item()
+        options.clear_options()
+        section = None
+        prompts: list[Option] = []
+        for item in data.items:
+            if item.section != section:
+                section = item.section
+                prompts.append(Option(Text(one_line(section), style="bold"), disabled=True))
+            prompts.append(Option(self._prompt(item), id=item.id))
+        options.add_options(prompts)
+        ids = [o.id for o in prompts]
+        target = previous.id if previous else next(
+            (i.id for i in data.items if i.state == "open"), data.items[0].id if data.items else None)
+        if target in ids:
+            options.highlighted = ids.index(target)
+
+    def _prompt(self, item: ChecklistItem) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{MARKS[item.state]} ", "bold" if item.state == "open" else "dim")
+        text.append(one_line(item.text), "" if item.state == "open" else "dim")
+        if item.by:
+            text.append(f"  {one_line(item.by, 16)}", "dim")
+        if item.note:
+            text.append(f" — {one_line(item.note)}", "italic")
+        return text
+
+    def _show_nags(self, data: ChecklistView) -> None:
+        nag = self.query_one("#checklist-nag", Static)
+        nag.display = bool(data.nags)
+        nag.update("\n".join(n.text for n in data.nags))
+        for n in data.nags:
+            key = (data.incident.id if data.incident else 0, n.role)
+            if key not in self._nagged:  # a notice once; the line stays while it is true
+                self._nagged.add(key)
+                self.app.notify(n.text, title="A role is empty", severity="warning",
+                                markup=False, timeout=10)
+
+    def _prompt_handover(self, data: ChecklistView) -> None:
+        """An offer to the person at this console opens its brief (once per offer)."""
+        mine = [o for o in data.offers if o.to == self.app.actor and o.id not in self._offers_shown]
+        if not mine or self.app.screen is not self.screen:
+            return  # another dialog is open: ask on a later refresh
+        offer = mine[0]
+        self._offers_shown.add(offer.id)
+        from firedesk.screens.handover import HandoverScreen
+
+        self.app.push_screen(HandoverScreen(offer.incident_id))
+
+    # -- acting -------------------------------------------------------------------------
+
+    def highlighted_item(self) -> ChecklistItem | None:
+        if self.data is None:
+            return None
+        options = self.query_one("#checklist-items", OptionList)
+        if options.highlighted is None or options.highlighted >= options.option_count:
+            return None
+        option_id = options.get_option_at_index(options.highlighted).id
+        return next((i for i in self.data.items if i.id == option_id), None)
+
+    def _record(self, item: ChecklistItem, state: str, note: str | None = None) -> None:
+        incident = self.data.incident if self.data else None
+        if incident is None:
+            return
+        self.app.run_write(check_item, incident, item.id, author=self.app.actor, state=state,
+                           note=note, config=self.app.config,
+                           done=f"{item.id}: {STATE_WORDS[state] if state != 'open' else 'open'}")
+
+    def action_mark(self, state: str) -> None:
+        item = self.highlighted_item()
+        if item is not None:
+            self._record(item, state)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_mark("done")
+
+    def action_note(self) -> None:
+        from firedesk.screens.response_form import ResponseForm
+
+        item = self.highlighted_item()
+        if item is None:
+            return
+
+        def chosen(values: dict | None) -> None:
+            if values:
+                self._record(item, values["choice"], values["note"] or None)
+
+        self.app.push_screen(ResponseForm(
+            one_line(f"{item.id}: {item.text}", 70),
+            [("note", "What was found:", item.note or "", "optional note", False)],
+            choices=[("done", "done"), ("na", "not applicable"), ("open", "open again")],
+            chosen="done" if item.state == "open" else item.state,
+        ), chosen)
+
+    def _incident_id(self) -> int | None:
+        return self.data.incident.id if self.data and self.data.incident else None
+
+    def action_work(self) -> None:
+        from firedesk.screens.response_work import WorkScreen
+
+        if self._incident_id():
+            self.app.push_screen(WorkScreen(self._incident_id()))
+
+    def action_compose_update(self) -> None:
+        from firedesk.screens.update_composer import UpdateComposer
+
+        if self._incident_id():
+            self.app.push_screen(UpdateComposer(self._incident_id()))
+
+    def action_handover(self) -> None:
+        from firedesk.screens.handover import HandoverScreen
+
+        if self._incident_id():
+            self.app.push_screen(HandoverScreen(self._incident_id()))

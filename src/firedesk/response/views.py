@@ -1,0 +1,77 @@
+"""Plain data the console's running-the-incident panes show, read in one worker call.
+
+Textual-free: the panes' `load` staticmethods call these on the reader connection in a
+thread worker; `show` then renders the result on the UI thread without touching SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from firedesk.config import Config
+from firedesk.model import Incident
+from firedesk.response.checklist import (
+    ChecklistItem, ChecklistProgress, checklist_for, checklist_progress,
+)
+from firedesk.response.handover import HandoverOffer, pending_handover
+from firedesk.response.hypotheses import Hypothesis, hypotheses_for
+from firedesk.response.tasks import Task, tasks_for
+from firedesk.roles.nag import Nag, nags_for
+from firedesk.store.store import Store
+
+
+@dataclass
+class ChecklistView:
+    """The checklist pane's data: items, progress, nags, and offers waiting for someone."""
+
+    incident: Incident | None
+    items: list[ChecklistItem] = field(default_factory=list)
+    progress: ChecklistProgress = field(default_factory=lambda: ChecklistProgress(0, 0, 0))
+    nags: list[Nag] = field(default_factory=list)
+    open_tasks: int = 0
+    overdue_tasks: int = 0
+    open_hypotheses: int = 0
+    offers: list[HandoverOffer] = field(default_factory=list)
+
+
+def checklist_view(store: Store, incident: Incident | None, config: Config | None) -> ChecklistView:
+    """Everything the checklist pane shows. On the picker (no incident): only the offers."""
+    if incident is None:
+        offers = [HandoverOffer(r["id"], r["incident_id"], r["to_person"], r["offered_by"],
+                                r["offered_at"], r["note"], r["state"])
+                  for r in store.query(
+                      "SELECT id, incident_id, to_person, offered_by, offered_at, note, state "
+                      "FROM handover_offers WHERE state = 'pending' ORDER BY id")]
+        return ChecklistView(None, offers=offers)
+    now = store.clock()
+    items = checklist_for(store, incident, config)
+    tasks = tasks_for(store, incident.id, open_only=True)
+    offer = pending_handover(store, incident.id)
+    return ChecklistView(
+        incident=incident, items=items, progress=checklist_progress(items),
+        nags=nags_for(store, incident, config, now), open_tasks=len(tasks),
+        overdue_tasks=sum(1 for t in tasks if t.is_overdue(now)),
+        open_hypotheses=len([h for h in hypotheses_for(store, incident.id) if h.is_open]),
+        offers=[offer] if offer else [],
+    )
+
+
+@dataclass
+class WorkView:
+    """Tasks (open first) and hypotheses (open first) of one incident."""
+
+    incident: Incident | None
+    tasks: list[Task] = field(default_factory=list)
+    hypotheses: list[Hypothesis] = field(default_factory=list)
+    read_at: datetime | None = None
+
+
+def work_view(store: Store, incident: Incident | None, config: Config | None = None,
+              closed_tasks: int = 5) -> WorkView:
+    if incident is None:
+        return WorkView(None)
+    tasks = tasks_for(store, incident.id)
+    open_tasks = [t for t in tasks if t.is_open]
+    return WorkView(incident, open_tasks + [t for t in tasks if not t.is_open][:closed_tasks],
+                    hypotheses_for(store, incident.id), store.clock())
