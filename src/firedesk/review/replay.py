@@ -131,8 +131,12 @@ class Replay:
         return self.events[-1].recorded_at if self.events else self.incident.updated_at
 
     def moments(self) -> list[str]:
-        """Every instant at which something changed (each event's recorded time)."""
-        return list(dict.fromkeys(e.recorded_at for e in self.events))
+        """Every instant at which something changed: each event's recorded time, each
+        alert's first sighting and status change, in order."""
+        times = {e.recorded_at for e in self.events}
+        times.update(a.first_seen for a in self.alerts if a.first_seen)
+        times.update(at for changes in self.transitions.values() for at, _ in changes)
+        return sorted(times, key=parse_utc)
 
     def at(self, moment: str) -> ReplayState:
         try:
