@@ -15,7 +15,8 @@ from datetime import timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import format_duration
+from firedesk.review.measures import parse_utc
 from firedesk.config import DEFAULT_CADENCE_MINUTES
 from firedesk.errors import InvalidInput
 from firedesk.model import Event, Incident

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 from datetime import timedelta
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import format_duration
+from firedesk.review.measures import parse_utc
 from firedesk.review.export import Postmortem
 from firedesk.review.md import HYPOTHESIS_HEADINGS, STATE_WORDS, milestone_source, severity_text
 from firedesk.text import visible

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any, Iterable
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import format_duration
+from firedesk.review.measures import parse_utc
 from firedesk.review.export import Postmortem
 
 DEFAULT_GAP = timedelta(minutes=30)

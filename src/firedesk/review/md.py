@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import format_duration
+from firedesk.review.measures import parse_utc
 from firedesk.review.export import Postmortem
 from firedesk.text import visible
 

@@ -19,9 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from firedesk.clock import format_duration, parse_utc
+from functools import lru_cache
+
+from firedesk.clock import format_duration
+from firedesk.clock import parse_utc as _parse_utc
 from firedesk.model import Event
 from firedesk.review.record import AlertRow
+
+# A big timeline reads the same few thousand instants many times over; datetimes are
+# immutable, so one parse each is enough.
+parse_utc = lru_cache(maxsize=1 << 17)(_parse_utc)
 
 MILESTONES = (
     ("started", "STARTED"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
-from firedesk.clock import parse_utc
+from firedesk.review.measures import parse_utc
 from firedesk.errors import InvalidInput
 from firedesk.model import Event, Incident
 from firedesk.review.record import AlertRow, alert_transitions, alerts_for
