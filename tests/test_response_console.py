@@ -62,7 +62,7 @@ async def test_checklist_pane_marks_items_done_na_and_with_a_note(db_path, clock
         assert items["servers"].state == "done" and items["servers"].note == "DNS ok"
         assert form is not app.screen
         summary = str(app.screen.query_one("#checklist-summary").render())
-        assert summary.startswith("3/14 checked")
+        assert summary.startswith("3/14 checked · 0 tasks · 0 hyp")
 
 
 async def test_tasks_and_hypotheses_dialog(db_path, clock, store, incident):

@@ -229,11 +229,13 @@ def compose_update(
         since = "; ".join(status_changes + moved) or "investigation continues"
         return "\n".join([head, impact_line, f"Since the last update: {since}.", next_line])
     lines = [f"Conditions: {head}", impact_line, "", "Actions:"]
+    open_tasks = tasks_for(store, incident.id, open_only=True)
+    still_open = {t.number for t in open_tasks}  # listed once, below, as in progress
+    changes = [e for e in changes if not (e.kind == "task" and e.data.get("task") in still_open)]
     shown = changes[-limit:]
     if len(changes) > len(shown):
         lines.append(f"- (and {len(changes) - len(shown)} earlier entries on the timeline)")
     lines.extend(f"- {_change_line(e)}" for e in shown)
-    open_tasks = tasks_for(store, incident.id, open_only=True)
     lines.extend(f"- In progress: {t.owner}: {' '.join(t.text.split())}" for t in open_tasks)
     if not shown and not open_tasks:
         lines.append("- (nothing new recorded since the last update)")

@@ -32,7 +32,7 @@ class ChecklistPane(Vertical):
     ChecklistPane { height: 1fr; min-height: 3; }
     ChecklistPane #checklist-nag { height: auto; text-style: bold; background: $warning 20%; padding: 0 1; }
     ChecklistPane #checklist-summary { height: 1; color: $text-muted; padding: 0 1; }
-    ChecklistPane #checklist-items { height: 1fr; border: none; padding: 0; background: $surface; }
+    ChecklistPane #checklist-items { height: 1fr; border: none; padding: 0; background: $surface; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("x", "mark('done')", "Done", id="checklist.done"),
@@ -80,8 +80,7 @@ class ChecklistPane(Vertical):
         work = f"{data.open_tasks} task{'s' if data.open_tasks != 1 else ''}"
         if data.overdue_tasks:
             work += f" ({data.overdue_tasks} OVERDUE)"
-        work += f" · {data.open_hypotheses} open hypothes{'es' if data.open_hypotheses != 1 else 'is'}"
-        summary.update(f"{data.progress} checked · {work}")
+        summary.update(f"{data.progress} checked · {work} · {data.open_hypotheses} hyp · k")
         self.border_subtitle = f"{data.progress}"
         if self.parent is not None and hasattr(self.parent, "border_subtitle"):
             self.parent.border_subtitle = f"{data.progress} checked"

@@ -33,7 +33,7 @@ class ResponsePane(Vertical):
     DEFAULT_CSS = """
     ResponsePane { height: 1fr; min-height: 3; }
     ResponsePane #work-summary { height: 1; color: $text-muted; padding: 0 1; }
-    ResponsePane #work-items { height: 1fr; border: none; padding: 0; background: $surface; }
+    ResponsePane #work-items { height: 1fr; border: none; padding: 0; background: $surface; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("k", "new_task", "New task", id="work.task"),
