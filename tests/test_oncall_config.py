@@ -227,3 +227,53 @@ def test_sections_of_the_wrong_shape(tmp_path):
     text = BASE.replace("[[teams]]", "[[teams]]\nname = 3\n[[teams]]", 1)
     _, _, problems = load(text, tmp_path)
     assert [(p.key, p.problem) for p in problems] == [("teams[0]", "needs a name")]
+
+
+# -- never raises, whatever the file says ------------------------------------------------
+
+from datetime import date, datetime as _datetime, timezone  # noqa: E402
+
+from firedesk.errors import FiredeskError  # noqa: E402
+from firedesk.oncall import coverage, who_to_wake  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_names = st.sampled_from(["Priya", "Ana", "priya", "Zed", "", "payments", "payments-primary",
+                          "checkout-api", "rotation:payments-primary", "team:payments", "x:y"])
+_scalars = st.one_of(_names, st.integers(-3, 30), st.booleans(), st.none(),
+                     st.sampled_from(["tuesday 09:00", "1w", "2d", "36h", "Europe/Berlin",
+                                      "Mars/Olympus", "22:00-06:00", "2026-11-03",
+                                      "2026-11-20T00:00+01:00", "10m"]),
+                     st.just(date(2026, 11, 3)), st.just(_datetime(2026, 11, 20, 0, 0)))
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(
+        ["name", "members", "team", "targets", "wait", "person", "replaced_by", "from", "to",
+         "rotation", "start", "handoff", "timezone", "length", "ical", "tiers", "service",
+         "default", "offset", "tech_lead", "routing_key", "events_url"]), inner, max_size=6)),
+    max_leaves=12)
+_sections = st.fixed_dictionaries({}, optional={
+    section: st.one_of(st.lists(st.dictionaries(st.sampled_from(
+        ["name", "members", "team", "targets", "wait", "person", "replaced_by", "from", "to",
+         "rotation", "start", "handoff", "timezone", "length", "tiers", "service", "default",
+         "offset", "tech_lead", "layer", "waking_hours"]), _values, max_size=8), max_size=3), _values)
+    for section in ("teams", "services", "rotations", "overrides", "escalation", "duty_roles")
+} | {"oncall": _values})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(extra=_sections)
+def test_load_oncall_never_raises(extra):
+    raw = tomllib.loads(BASE)
+    raw.update(extra)
+    config = parse_config(raw, Path("/nonexistent/firedesk.toml"))
+    oncall, problems = load_oncall(config)
+    assert all(p.file == "/nonexistent/firedesk.toml" and p.key and p.problem for p in problems)
+    # Whatever loaded is sound: every question about it gets an answer or a one-line error.
+    at = _datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+    for service in list(oncall.services) + ["unknown"]:
+        try:
+            who_to_wake(oncall, service, at)
+        except FiredeskError:
+            pass
+    coverage(oncall, list(oncall.rotations.values()), at, 2)

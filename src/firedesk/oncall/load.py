@@ -131,7 +131,8 @@ class _Loader:
     def people(self) -> None:
         """Waking hours (the core already checked timezones); on-call people need a zone."""
         for index, entry in enumerate(self.config.raw.get("people", []) or []):
-            if not isinstance(entry, dict) or entry.get("name") not in self.oncall.people:
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
+                    or entry["name"] not in self.oncall.people:
                 continue
             hours = entry.get("waking_hours")
             if hours is None:
@@ -434,7 +435,8 @@ class _Loader:
         """Someone on a rotation without a timezone would show wrong local times."""
         on_call = {m for r in self.oncall.rotations.values() for m in r.members}
         for index, entry in enumerate(self.config.raw.get("people", []) or []):
-            if isinstance(entry, dict) and entry.get("name") in on_call and "timezone" not in entry:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str) \
+                    and entry["name"] in on_call and "timezone" not in entry:
                 self.problem(f"people[{index}].timezone",
                              f"{entry['name']} is on call but has no timezone; local times assume UTC")
 
