@@ -122,3 +122,16 @@ def test_cli_check_unknown_item(firedesk):
     assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
     state = json.loads(firedesk("show", "1", "--json").stdout)
     assert state["checklist"]["done"] == 0 and state["event_count"] == 1
+
+
+def test_doctor_lists_running_config_problems(firedesk, tmp_path):
+    (tmp_path / "bad.toml").write_text(
+        '[checklists.web]\nitems = [42]\n[[services]]\nname = "web"\nchecklist = "nope"\n'
+        '[comms]\nsend_timeout_seconds = 0\n[comms.audiences.eng]\nslack_webhook = "ftp://x"\n'
+        '[nag]\nafter_minutes = -1\n')
+    result = firedesk("--config", "bad.toml", "doctor")
+    assert result.returncode == 1
+    for key in ("checklists.web.sections[0].items[0]", "services.web.checklist",
+                "comms.audiences.eng.slack_webhook", "comms.send_timeout_seconds",
+                "nag.after_minutes"):
+        assert f"bad.toml: {key}:" in result.stdout, key

@@ -15,6 +15,9 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.roles import role_catalog
 
     role_catalog(config)  # records [[roles]] problems on the config
+    from firedesk.response import check_config as running_config
+
+    running_config(config)  # checklists, comms audiences, nag (issue 6)
     from firedesk.intake.settings import receiver_settings
 
     receiver_settings(config)  # records [receiver] problems on the config (issue 4)
