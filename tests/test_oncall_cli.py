@@ -136,3 +136,29 @@ def test_doctor_lists_on_call_problems(firedesk, tmp_path):
     # the third: without Zed the turns change, so Ana holds no shift in her override
     assert f"{config}: overrides[0]: Ana holds no payments-primary shift" in out
     assert "firedesk: warning: 3 config problems (firedesk doctor lists them)" in wake.stderr
+
+
+def test_ical_rotation_relative_to_the_config_file(firedesk, tmp_path):
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    (folder / "night.ics").write_bytes((FIXTURES / "grafana_levels.ics").read_bytes())
+    config = folder / "firedesk.toml"
+    config.write_text("""
+[[people]]
+name = "Lukas"
+timezone = "Europe/Berlin"
+[[people]]
+name = "Priya"
+email = "priya@example.com"
+timezone = "Asia/Kolkata"
+
+[[rotations]]
+name = "payments-days-and-nights"
+layer = "primary"
+ical = "night.ics"
+""")
+    data = run_json(firedesk, "--config", str(config), "oncall", "--at", "2026-01-06T20:00Z")
+    (layer,) = data["layers"]
+    assert (layer["person"], layer["timezone"], layer["until"]) == (
+        "Priya", "Asia/Kolkata", "2026-01-07T08:00:00.000000Z")
+    assert firedesk("--config", str(config), "doctor").stdout.count("rotations[0]") == 0
