@@ -34,6 +34,8 @@ def console(env: Env, incident: str | None, theme: str | None, no_mouse: bool) -
     app = make_app(env.db_path, env.config, env.actor, env.clock, incident,
                    theme=theme, zone=env.zone())
     app.run(mouse=not no_mouse)
+    if app.return_code:  # 129 after a hang-up (SIGHUP), like a shell would report
+        raise SystemExit(app.return_code)
 
 
 @click.command()
