@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Sequence
 
 from firedesk.clock import parse_utc, to_iso
 from firedesk.errors import InvalidInput, NotFound
@@ -148,58 +148,79 @@ def _current(conn: Any, alert_id: int) -> Any:
     return row[0]
 
 
-def ack_alert(store: Store, alert: AlertRow, *, author: str) -> AlertRow:
-    """Record that `author` has the alert in hand."""
+def _many(alerts: AlertRow | Sequence[AlertRow]) -> list[AlertRow]:
+    found = [alerts] if isinstance(alerts, AlertRow) else list(alerts)
+    if not found:
+        raise InvalidInput("no alerts selected; nothing was recorded")
+    return found
+
+
+def _result(alerts: AlertRow | Sequence[AlertRow], store: Store) -> Any:
+    """The fresh row for one alert, or the number of alerts changed for several."""
+    if isinstance(alerts, AlertRow):
+        return find_alert(store, alerts.id)
+    return len(alerts)
+
+
+def ack_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], *, author: str) -> Any:
+    """Record that `author` has the alert(s) in hand (one transaction for all)."""
     with store.write() as conn:
-        incident_id = _current(conn, alert.id)
         now = store.now()
-        conn.execute("UPDATE alerts SET acked_by = ?, acked_at = ? WHERE id = ?",
-                     (author, now, alert.id))
-        append_event(store, incident_id=incident_id, kind="alert.ack", author=author,
-                     text=f"acknowledged alert {alert.id}: {alert.title}", data=_summary(alert))
-    return find_alert(store, alert.id)
+        for alert in _many(alerts):
+            incident_id = _current(conn, alert.id)
+            conn.execute("UPDATE alerts SET acked_by = ?, acked_at = ? WHERE id = ?",
+                         (author, now, alert.id))
+            append_event(store, incident_id=incident_id, kind="alert.ack", author=author,
+                         text=f"acknowledged alert {alert.id}: {alert.title}", data=_summary(alert))
+    return _result(alerts, store)
 
 
-def snooze_alert(store: Store, alert: AlertRow, duration: timedelta, *, reason: str,
-                 author: str) -> AlertRow:
-    """Hide the alert from the feed until now + `duration`, with a reason on the record."""
+def snooze_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], duration: timedelta, *,
+                 reason: str, author: str) -> Any:
+    """Hide the alert(s) from the feed until now + `duration`, with a reason on the record."""
     if not reason or not reason.strip():
         raise InvalidInput("a snooze needs a reason (--reason TEXT); nothing was recorded")
     with store.write() as conn:
-        incident_id = _current(conn, alert.id)
         until = to_iso(parse_utc(store.now()) + duration)
-        conn.execute("UPDATE alerts SET snoozed_until = ?, snooze_reason = ? WHERE id = ?",
-                     (until, reason, alert.id))
-        append_event(store, incident_id=incident_id, kind="alert.snooze", author=author,
-                     text=f"snoozed alert {alert.id} until {until}: {reason}",
-                     data={**_summary(alert), "until": until, "reason": reason})
-    return find_alert(store, alert.id)
+        for alert in _many(alerts):
+            incident_id = _current(conn, alert.id)
+            conn.execute("UPDATE alerts SET snoozed_until = ?, snooze_reason = ? WHERE id = ?",
+                         (until, reason, alert.id))
+            append_event(store, incident_id=incident_id, kind="alert.snooze", author=author,
+                         text=f"snoozed alert {alert.id} until {until}: {reason}",
+                         data={**_summary(alert), "until": until, "reason": reason})
+    return _result(alerts, store)
 
 
-def attach_alert(store: Store, alert: AlertRow, incident: Incident, *, author: str) -> AlertRow:
-    """Link the alert to an incident; the incident's timeline records it."""
+def attach_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], incident: Incident, *,
+                 author: str) -> Any:
+    """Link the alert(s) to an incident; the incident's timeline records each."""
     with store.write() as conn:
-        current = _current(conn, alert.id)
-        if current == incident.id:
-            return alert
-        conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (incident.id, alert.id))
-        append_event(store, incident_id=incident.id, kind="alert.attach", author=author,
-                     text=f"attached alert {alert.id} ({alert.source}, {alert.severity}, "
-                          f"{alert.status}): {alert.title}",
-                     data={**_summary(alert), "status": alert.status, "service": alert.service,
-                           "links": alert.links, "previous_incident": current})
-    return find_alert(store, alert.id)
+        for alert in _many(alerts):
+            current = _current(conn, alert.id)
+            if current == incident.id:
+                continue
+            conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (incident.id, alert.id))
+            append_event(store, incident_id=incident.id, kind="alert.attach", author=author,
+                         text=f"attached alert {alert.id} ({alert.source}, {alert.severity}, "
+                              f"{alert.status}): {alert.title}",
+                         data={**_summary(alert), "status": alert.status,
+                               "service": alert.service, "links": alert.links,
+                               "previous_incident": current})
+    return _result(alerts, store)
 
 
-def mark_noise(store: Store, alert: AlertRow, *, author: str, noise: bool = True) -> AlertRow:
-    """Flag (or unflag) an alert as noise: kept, counted, shown last and dimmed."""
+def mark_noise(store: Store, alerts: AlertRow | Sequence[AlertRow], *, author: str,
+               noise: bool = True) -> Any:
+    """Flag (or unflag) alert(s) as noise: kept, counted, shown last and dimmed."""
     with store.write() as conn:
-        incident_id = _current(conn, alert.id)
-        conn.execute("UPDATE alerts SET noise = ? WHERE id = ?", (1 if noise else 0, alert.id))
-        append_event(store, incident_id=incident_id, kind="alert.noise", author=author,
-                     text=f"{'marked' if noise else 'unmarked'} alert {alert.id} as noise: "
-                          f"{alert.title}", data={**_summary(alert), "noise": noise})
-    return find_alert(store, alert.id)
+        for alert in _many(alerts):
+            incident_id = _current(conn, alert.id)
+            conn.execute("UPDATE alerts SET noise = ? WHERE id = ?", (1 if noise else 0, alert.id))
+            append_event(store, incident_id=incident_id, kind="alert.noise", author=author,
+                         text=f"{'marked' if noise else 'unmarked'} alert {alert.id} as noise: "
+                              f"{alert.title}", data={**_summary(alert), "noise": noise})
+    return _result(alerts, store)
 
 
 def record_silence(store: Store, alert: AlertRow, silence_id: str, *, until: str, reason: str,
@@ -224,3 +245,12 @@ def declare_from_alert(store: Store, alert: AlertRow, *, severity: str, author: 
                                 summary=alert.annotations.get("description"))
     attach_alert(store, alert, incident, author=author)
     return incident
+
+
+def feed_summary(store: Store) -> dict[str, int]:
+    """Counts for the pane's title: firing, critical firing, resolved."""
+    row = store.query_one(
+        "SELECT count(*) FILTER (WHERE status = 'firing'), "
+        "count(*) FILTER (WHERE status = 'firing' AND severity = 'critical'), "
+        "count(*) FILTER (WHERE status = 'resolved'), count(*) FROM alerts")
+    return {"firing": row[0], "critical": row[1], "resolved": row[2], "total": row[3]}

@@ -1,30 +1,435 @@
-"""The Alerts pane. Placeholder until the Alerts capability (issue 4) lands: it says plainly
-that nothing is configured, and shows no invented data."""
+"""The Alerts pane: the live, deduplicated alert feed, triaged from the keyboard.
+
+Firing first, then by severity (critical first); snoozed and noise alerts after the
+rest of the firing ones; resolved last. Each row: status, severity (as a word, never
+colour alone), service, count, age, who acked, the incident it is attached to, title.
+
+Keys with the list focused: a ack · s snooze… · + attach to this incident · m noise ·
+Enter details · ! declare from alert · / filter (text, or label=value) · space select ·
+* select everything shown · x silence in Alertmanager (when configured). With a
+selection, actions apply to every selected alert. A new critical alert is announced
+with a notice even when this pane does not have the focus.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
-from textual.widget import Widget
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from firedesk.clock import format_duration, parse_utc
+from firedesk.intake.triage import AlertRow
+from firedesk.model import SEVERITIES
+from firedesk.text import one_line
+
+ROW_LIMIT = 1000  # the list is windowed: the newest/most urgent 1,000 rows
+SEVERITY_WORD = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
+SEVERITY_STYLE = {"critical": "bold reverse", "high": "bold", "medium": "", "low": "dim", "info": "dim"}
 
 
-class AlertFeed(Widget, can_focus=True):
-    """Alerts for the open incident."""
+@dataclass
+class AlertFeedData:
+    """What `load` read (Textual-free, built in a worker thread)."""
 
-    DEFAULT_CSS = """
-    AlertFeed { height: auto; min-height: 3; }
-    AlertFeed > .pane-title { text-style: bold; }
-    AlertFeed > .pane-empty { color: $text-muted; }
-    """
+    incident: Any                       # firedesk.model.Incident or None (the picker)
+    alerts: list[AlertRow]
+    now: str
+    counts: dict[str, int]
+    problems: list[str] = field(default_factory=list)
+    silence_url: str | None = None
+
+
+def feed_order(alerts: list[AlertRow], now: str) -> list[AlertRow]:
+    """Firing (needing attention) → firing but snoozed/noise → resolved; stable otherwise."""
+    def rank(alert: AlertRow) -> int:
+        if alert.status != "firing":
+            return 2
+        return 1 if alert.noise or alert.snoozed(now) else 0
+    return sorted(alerts, key=rank)
+
+
+def matches(alert: AlertRow, query: str) -> bool:
+    """Every word must match: `key=value` a label (or service/severity/status/source),
+    anything else a case-insensitive substring of title, service, source or label values."""
+    for word in query.lower().split():
+        key, eq, value = word.partition("=")
+        if eq:
+            fields = {"service": alert.service, "severity": alert.severity,
+                      "status": alert.status, "source": alert.source}
+            labels = {k.lower(): v for k, v in alert.labels.items()}
+            actual = fields.get(key) if key in fields else labels.get(key)
+            if (actual or "").lower() != value:
+                return False
+            continue
+        haystack = " ".join([alert.title, alert.service or "", alert.source, alert.dedup_key,
+                             *alert.labels.values()]).lower()
+        if word not in haystack:
+            return False
+    return True
+
+
+def critical_news(alerts: list[AlertRow], now: str) -> set[tuple[int, int]]:
+    """(id, times fired) of critical alerts firing and not snoozed or noise."""
+    return {(a.id, a.fired_count) for a in alerts
+            if a.status == "firing" and a.severity == "critical" and not a.noise
+            and not a.snoozed(now)}
+
+
+def _silence(store, alerts, url, duration, *, reason, author):  # noqa: ANN001
+    """Silence each Alertmanager alert (in the write worker: network and SQLite)."""
+    from firedesk.intake.silences import silence_alert
+
+    done = 0
+    for alert in alerts:
+        silence_alert(store, alert, url, duration, reason=reason, author=author)
+        done += 1
+    return done
+
+
+class AlertFeed(Vertical, can_focus=False):
+    """The alert feed for everyone on the incident (all alerts; attached ones marked)."""
+
+    HELP_TITLE = "Alerts"
     BORDER_TITLE = "Alerts"
+    DEFAULT_CSS = """
+    AlertFeed { height: 1fr; min-height: 4; }
+    AlertFeed #alerts-summary { height: 1; color: $text-muted; padding: 0 1; }
+    AlertFeed #alerts-problem { height: auto; background: $warning 20%; padding: 0 1; }
+    AlertFeed #alerts-filter { height: 1; border: none; padding: 0 1; }
+    AlertFeed #alerts-list { height: 1fr; border: none; padding: 0; background: $surface; }
+    """
+    BINDINGS = [
+        Binding("a", "ack", "Ack", id="alerts.ack"),
+        Binding("s", "snooze", "Snooze…", id="alerts.snooze"),
+        Binding("plus", "attach", "Attach", id="alerts.attach"),
+        Binding("m", "noise", "Noise", id="alerts.noise"),
+        Binding("exclamation_mark", "declare", "Declare", id="alerts.declare"),
+        Binding("slash", "filter", "Filter", id="alerts.filter"),
+        Binding("space", "select", "Select", show=False, id="alerts.select"),
+        Binding("asterisk", "select_all", "Select shown", show=False, id="alerts.select-all"),
+        Binding("x", "silence", "Silence", show=False, id="alerts.silence"),
+        Binding("d", "details", "Details", show=False, id="alerts.details"),
+    ]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.data: AlertFeedData | None = None
+        self.shown: list[AlertRow] = []
+        self.selected: set[int] = set()
+        self.query_text = ""
+        self._known_critical: set[tuple[int, int]] | None = None
 
     @staticmethod
-    def load(store, incident, config):  # noqa: ANN001, ARG004 (runs in a worker thread)
-        """Plain data for `show`; nothing yet, because nothing is configured."""
-        return None
+    def load(store, incident, config):  # noqa: ANN001, ANN205 (runs in a worker thread)
+        """Plain data for `show`: the feed (windowed), counts, poller problems."""
+        from firedesk.intake.poller import poll_problems
+        from firedesk.intake.settings import receiver_settings
+        from firedesk.intake.triage import feed_summary, list_alerts
+
+        url = None
+        if config is not None:
+            from firedesk.config import Config
+
+            # A scratch copy: config problems are reported once, by the app, not per read.
+            url = receiver_settings(Config(raw=config.raw)).source("alertmanager").url
+        return AlertFeedData(incident, list_alerts(store, limit=ROW_LIMIT), store.now(),
+                             feed_summary(store), poll_problems(store), url)
 
     def compose(self) -> ComposeResult:
-        yield Static("No alert sources configured yet.", classes="pane-empty", markup=False)
+        yield Static("", id="alerts-problem", markup=False)
+        yield Static("Reading alerts…", id="alerts-summary", markup=False)
+        yield FilterBox(placeholder="filter: words or label=value · Enter keeps · Esc clears",
+                    id="alerts-filter", select_on_focus=False)
+        yield OptionList(id="alerts-list", markup=False)
 
-    def show(self, data) -> None:  # noqa: ANN001
-        """Render what `load` returned (nothing, for now)."""
+    def on_mount(self) -> None:
+        self.query_one("#alerts-problem").display = False
+        self.query_one("#alerts-filter").display = False
+        self.query_one("#alerts-filter", Input).cursor_blink = getattr(self.app, "cursor_blink", True)
+
+    # -- showing ------------------------------------------------------------------------
+
+    def show(self, data: AlertFeedData | None) -> None:
+        """Render a fresh read; announce critical alerts that are new since the last one."""
+        if data is None:
+            return
+        self.data = data
+        news = critical_news(data.alerts, data.now)
+        if self._known_critical is not None:
+            for alert in (a for a in data.alerts if (a.id, a.fired_count) in news - self._known_critical):
+                self.app.notify(
+                    f"{one_line(alert.title, 120)} ({one_line(alert.service or alert.source)})",
+                    title=f"New critical alert {alert.id}", severity="error", markup=False,
+                    timeout=15)
+                self.app.bell()
+        self._known_critical = news if self._known_critical is None else self._known_critical | news
+        problem = self.query_one("#alerts-problem", Static)
+        problem.display = bool(data.problems)
+        problem.update("\n".join(one_line(p) for p in data.problems))
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        ordered = feed_order(data.alerts, data.now)
+        self.shown = [a for a in ordered if matches(a, self.query_text)] if self.query_text else ordered
+        ids = {a.id for a in data.alerts}
+        self.selected &= ids
+        counts = data.counts
+        summary = (f"{counts['firing']} firing ({counts['critical']} critical) · "
+                   f"{counts['resolved']} resolved")
+        if counts["total"] > len(data.alerts):
+            summary += f" · showing {len(data.alerts)} of {counts['total']}"
+        if self.query_text:
+            summary += f" · filter “{one_line(self.query_text, 30)}”: {len(self.shown)}"
+        if self.selected:
+            summary += f" · {len(self.selected)} selected"
+        self.query_one("#alerts-summary", Static).update(summary)
+        if self.parent is not None and hasattr(self.parent, "border_subtitle"):
+            self.parent.border_subtitle = f"{counts['firing']} firing"
+        options = self.query_one("#alerts-list", OptionList)
+        previous = self.highlighted_alert()
+        options.clear_options()
+        if not self.shown:
+            options.add_option(Option(Text("no alerts" + (" match the filter" if self.query_text else
+                                                          " yet (firedesk receive / ingest / poll)"),
+                                           style="dim"), disabled=True))
+            return
+        now = parse_utc(data.now)
+        options.add_options([Option(self._row(a, now, data), id=str(a.id)) for a in self.shown])
+        target = previous.id if previous and previous.id in {a.id for a in self.shown} else self.shown[0].id
+        options.highlighted = next(i for i, a in enumerate(self.shown) if a.id == target)
+
+    def _row(self, alert: AlertRow, now: datetime, data: AlertFeedData) -> Text:
+        quiet = alert.status != "firing" or alert.noise or alert.snoozed(data.now)
+        text = Text(no_wrap=True, overflow="ellipsis", style="dim" if quiet else "")
+        text.append("● " if alert.id in self.selected else "  ", "bold")
+        text.append("FIRE " if alert.status == "firing" else "ok   ",
+                    "bold" if alert.status == "firing" else "")
+        text.append(SEVERITY_WORD.get(alert.severity, alert.severity[:4].upper()),
+                    SEVERITY_STYLE.get(alert.severity, ""))
+        text.append(f" {one_line(alert.service or '-', 14):<14}")
+        text.append(f" ×{alert.count:<4}")
+        started = alert.starts_at or alert.first_seen
+        age = format_duration(now - parse_utc(started)) if started else "-"
+        text.append(f" {age:>6} ")
+        flags = "".join(f for f, on in (("z", alert.snoozed(data.now)), ("n", alert.noise),
+                                        ("~", alert.flapping)) if on)
+        if flags:
+            text.append(f"[{flags}] ", "italic")
+        if alert.acked_by:
+            text.append(f"✓{one_line(alert.acked_by, 12)} ", "italic")
+        if alert.incident_id:
+            current = data.incident is not None and alert.incident_id == data.incident.id
+            text.append(f"{alert.incident} ", "bold" if current else "")
+        text.append(one_line(alert.title))
+        return text
+
+    # -- which alerts an action applies to ------------------------------------------------
+
+    def highlighted_alert(self) -> AlertRow | None:
+        options = self.query_one("#alerts-list", OptionList)
+        index = options.highlighted
+        if index is None or index >= len(self.shown) or not self.shown:
+            return None
+        option = options.get_option_at_index(index)
+        return next((a for a in self.shown if str(a.id) == option.id), None)
+
+    def targets(self) -> list[AlertRow]:
+        """The selected alerts, else the highlighted one."""
+        if self.selected and self.data is not None:
+            return [a for a in self.data.alerts if a.id in self.selected]
+        alert = self.highlighted_alert()
+        return [alert] if alert else []
+
+    def _write(self, fn, targets: list[AlertRow], *args: Any, done: str, **kwargs: Any) -> None:  # noqa: ANN001
+        if not targets:
+            self.app.notify("No alert highlighted or selected.", markup=False)
+            return
+        self.selected.clear()
+        self.app.run_write(fn, targets if len(targets) > 1 else targets[0], *args,
+                           done=done, **kwargs)
+
+    @staticmethod
+    def _label(targets: list[AlertRow]) -> str:
+        return f"{len(targets)} alerts" if len(targets) > 1 else f"alert {targets[0].id}"
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_ack(self) -> None:
+        from firedesk.intake.triage import ack_alert
+
+        targets = self.targets()
+        if targets:
+            self._write(ack_alert, targets, author=self.app.actor,
+                        done=f"{self._label(targets)} acknowledged")
+
+    def action_noise(self) -> None:
+        from firedesk.intake.triage import mark_noise
+
+        targets = self.targets()
+        if targets:
+            noise = not all(a.noise for a in targets)
+            self._write(mark_noise, targets, author=self.app.actor, noise=noise,
+                        done=f"{self._label(targets)} {'marked' if noise else 'unmarked'} as noise")
+
+    def action_attach(self) -> None:
+        from firedesk.intake.triage import attach_alert
+
+        incident = self.data.incident if self.data else None
+        if incident is None:
+            self.app.notify("Open an incident first: alerts attach to the open incident.",
+                            markup=False)
+            return
+        targets = self.targets()
+        if targets:
+            self._write(attach_alert, targets, incident, author=self.app.actor,
+                        done=f"{self._label(targets)} attached to {incident.key}")
+
+    def action_snooze(self) -> None:
+        self._ask_duration("Snooze", self._snooze)
+
+    def _snooze(self, targets: list[AlertRow], duration, reason: str) -> None:  # noqa: ANN001
+        from firedesk.intake.triage import snooze_alert
+
+        self._write(snooze_alert, targets, duration, reason=reason, author=self.app.actor,
+                    done=f"{self._label(targets)} snoozed")
+
+    def action_silence(self) -> None:
+        url = self.data.silence_url if self.data else None
+        if not url:
+            self.app.notify("No Alertmanager configured: set [receiver.sources.alertmanager] "
+                            "url in firedesk.toml.", markup=False)
+            return
+        targets = [a for a in self.targets() if a.source == "alertmanager"]
+        if not targets:
+            self.app.notify("Only Alertmanager alerts can be silenced from here.", markup=False)
+            return
+        self._ask_duration("Silence in Alertmanager",
+                           lambda chosen, duration, reason: self._silence(chosen, duration, reason, url),
+                           targets)
+
+    def _silence(self, targets: list[AlertRow], duration, reason: str, url: str) -> None:  # noqa: ANN001
+        self.selected.clear()
+        self.app.run_write(_silence, targets, url, duration, reason=reason, author=self.app.actor,
+                           done=f"{self._label(targets)} silenced in Alertmanager")
+
+    def _ask_duration(self, verb: str, then, targets: list[AlertRow] | None = None) -> None:  # noqa: ANN001
+        from firedesk.clock import parse_duration
+        from firedesk.errors import FiredeskError
+        from firedesk.screens.response_form import ResponseForm
+
+        targets = targets if targets is not None else self.targets()
+        if not targets:
+            return
+        fields = [("duration", "For how long (empty: 30m):", "", "30m · 15m, 1h, 2d", False),
+                  ("reason", "Why (recorded):", "", "e.g. known: deploy rolling back", True)]
+
+        def answered(values: dict | None) -> None:
+            if not values:
+                return
+            try:
+                duration = parse_duration(values["duration"] or "30m")
+            except FiredeskError as exc:
+                self.app.notify(str(exc), title="Not recorded", severity="error", markup=False)
+                return
+            then(targets, duration, values["reason"])
+
+        self.app.push_screen(ResponseForm(f"{verb} {self._label(targets)}", fields), answered)
+
+    def action_declare(self) -> None:
+        from firedesk.intake.triage import declare_from_alert
+        from firedesk.screens.response_form import ResponseForm
+
+        alert = self.highlighted_alert()
+        if alert is None:
+            return
+
+        def answered(values: dict | None) -> None:
+            if not values:
+                return
+            self.app.run_write(declare_from_alert, alert, severity=values["choice"],
+                               author=self.app.actor, done="incident declared",
+                               then=lambda incident: self.app.open_incident(incident.id))
+
+        chosen = "SEV2" if alert.severity == "critical" else "SEV3"
+        self.app.push_screen(ResponseForm(
+            f"Declare an incident from alert {alert.id}: {one_line(alert.title, 60)}", [],
+            choices=[(s, s) for s in SEVERITIES], chosen=chosen,
+            hint="↑↓ severity · Enter declare · Esc cancel"), answered)
+
+    def action_details(self) -> None:
+        from firedesk.screens.alert_details import AlertDetails
+
+        alert = self.highlighted_alert()
+        if alert is not None:
+            self.app.push_screen(AlertDetails(alert))
+
+    @on(OptionList.OptionSelected, "#alerts-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_details()
+
+    def action_select(self) -> None:
+        alert = self.highlighted_alert()
+        if alert is not None:
+            self.selected ^= {alert.id}
+            self._render_rows()
+
+    def action_select_all(self) -> None:
+        shown = {a.id for a in self.shown}
+        self.selected = set() if shown and shown <= self.selected else self.selected | shown
+        self._render_rows()
+
+    # -- filtering ------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#alerts-filter", Input)
+        box.display = True
+        box.value = self.query_text
+        box.focus()
+
+    @on(Input.Changed, "#alerts-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.query_text = event.value.strip()
+        self._render_rows()
+
+    @on(Input.Submitted, "#alerts-filter")
+    def _filter_kept(self, event: Input.Submitted) -> None:
+        event.stop()
+        box = self.query_one("#alerts-filter", Input)
+        box.display = bool(self.query_text)
+        self.query_one("#alerts-list", OptionList).focus()
+
+    @on(Input.Blurred, "#alerts-filter")
+    def _filter_left(self, event: Input.Blurred) -> None:
+        self.query_one("#alerts-filter", Input).display = bool(self.query_text)
+
+    def clear_filter(self) -> None:
+        box = self.query_one("#alerts-filter", Input)
+        box.value = ""
+        box.display = False
+        self.query_text = ""
+        self._render_rows()
+        self.query_one("#alerts-list", OptionList).focus()
+
+
+class FilterBox(Input):
+    """The filter line: Esc clears it and returns to the list."""
+
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="alerts.filter-clear")]
+
+    def action_clear_filter(self) -> None:
+        feed = next((a for a in self.ancestors if isinstance(a, AlertFeed)), None)
+        if feed is not None:
+            feed.clear_filter()
