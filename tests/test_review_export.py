@@ -136,3 +136,13 @@ def test_cli_export_writes_each_format(store, incident, firedesk, tmp_path):
     assert result.returncode == 2 and "pdf" in result.stderr
     result = firedesk("export", "INC-7")
     assert result.returncode == 1 and result.stderr.startswith("firedesk: error: no incident INC-7")
+
+
+def test_footer_says_when_the_chain_is_broken(store, incident):
+    store.conn.execute("DROP TRIGGER events_refuse_update")
+    store.conn.execute("UPDATE events SET text = 'nothing happened' WHERE id = 18")
+    pm = build_postmortem(store, incident)
+    assert pm.integrity.chain_ok is False
+    text = render(pm, "md")
+    assert "**HASH CHAIN BROKEN**: event 18 was changed after it was recorded" in text
+    assert 'class="warn">HASH CHAIN BROKEN</span>' in render(pm, "html")

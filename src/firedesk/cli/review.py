@@ -150,7 +150,7 @@ def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
 
     hits = run_search(env.store, " ".join(query), limit=limit)
     if as_json:
-        emit_json([h.to_json() for h in hits])
+        emit_json([{"rank": n, **h.to_json()} for n, h in enumerate(hits, 1)])
         return
     if not hits:
         click.echo("no matches")
@@ -218,7 +218,9 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
         ratio = ("-" if figures.alert_noise_ratio is None
                  else f"{figures.alert_noise_ratio:.0%}")
         click.echo(f"alerts: {figures.alerts}, {figures.alerts_without_incident if figures.alerts_without_incident is not None else '-'} "
-                   f"never part of an incident (noise {ratio})")
+                   f"never part of an incident (noise {ratio})"
+                   + (f", {figures.alerts_marked_noise} marked as noise"
+                      if figures.alerts_marked_noise else ""))
     for note in figures.notes:
         click.echo(f"note: {note}")
 

@@ -2,6 +2,13 @@
 
 Every figure is read from the same milestones the postmortem shows (review/measures.py),
 so a number here can always be traced to the incidents it came from.
+
+- time to acknowledge: first alert (else declaration) → first acknowledgement;
+- time to resolve: first sign of the problem → resolution (resolved incidents only);
+- update cadence: each window between stakeholder updates, on time or late for the most
+  urgent severity in force during it;
+- alert noise ratio: the share of alerts never attached to any incident (alerts people
+  flagged as noise are counted separately).
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ class Stats:
     alerts: int | None
     alerts_without_incident: int | None
     alert_noise_ratio: float | None
+    alerts_marked_noise: int | None = None
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -102,7 +110,7 @@ def incident_stats(store: Store, *, since: str | None = None,
         on_time += cadence.kept
         late += cadence.missed
         late_incidents += 1 if cadence.missed else 0
-    total_alerts = unlinked = noise = None
+    total_alerts = unlinked = noise = marked = None
     notes: list[str] = []
     if has_alerts:
         columns = table_columns(store, "alerts")
@@ -118,6 +126,10 @@ def incident_stats(store: Store, *, since: str | None = None,
             noise = round(unlinked / total_alerts, 4) if total_alerts else None
         else:
             notes.append("alerts are not linked to incidents in this record: no noise ratio")
+        if "noise" in columns:
+            joiner = "AND" if alert_where else "WHERE"
+            marked = store.query_one(
+                f"SELECT count(*) FROM alerts {alert_where} {joiner} noise != 0", alert_params)[0]
     else:
         notes.append("no alerts table in this record: no alert figures")
     return Stats(
@@ -125,5 +137,6 @@ def incident_stats(store: Store, *, since: str | None = None,
         by_severity=by_severity, time_to_acknowledge=Spread.of(ack),
         time_to_resolve=Spread.of(resolve), updates_on_time=on_time, updates_late=late,
         incidents_with_late_updates=late_incidents, alerts=total_alerts,
-        alerts_without_incident=unlinked, alert_noise_ratio=noise, notes=notes,
+        alerts_without_incident=unlinked, alert_noise_ratio=noise, alerts_marked_noise=marked,
+        notes=notes,
     )
