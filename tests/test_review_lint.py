@@ -98,3 +98,15 @@ def test_cli_lint_exit_codes(store, firedesk):
     assert "1 finding(s)" in result.stdout
     data = json.loads(firedesk("lint", "1", "--json").stdout)
     assert data[0]["rule"] == "blame-wording" and data[0]["event_id"] == 2
+
+
+def test_gap_setting_from_config():
+    from datetime import timedelta
+
+    from firedesk.config import parse_config
+    from firedesk.review.lint import gap_setting
+
+    assert gap_setting(parse_config({"review": {"gap": "45m"}})) == timedelta(minutes=45)
+    config = parse_config({"review": {"gap": "soon"}})
+    assert gap_setting(config) == timedelta(minutes=30)
+    assert [p.key for p in config.problems] == ["review.gap"]

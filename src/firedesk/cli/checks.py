@@ -24,6 +24,9 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.review.publish import github_target
 
     github_target(config)  # records [publish.github] problems on the config (issue 7)
+    from firedesk.review.lint import gap_setting
+
+    gap_setting(config)  # records [review] problems on the config (issue 7)
     from firedesk.oncall import load_oncall
 
     oncall_problems = [str(p) for p in load_oncall(config)[1]]  # teams … escalation (issue 5)
@@ -33,4 +36,7 @@ def config_problems(config: Config) -> Iterable[str]:
 def store_problems(env) -> Iterable[str]:  # noqa: ANN001
     from firedesk.intake.poller import poll_problems
 
-    return list(poll_problems(env.store))  # alert pollers failing or gone quiet (issue 4)
+    from firedesk.review.search import index_problems
+
+    return (list(poll_problems(env.store))  # alert pollers failing or gone quiet (issue 4)
+            + index_problems(env.store))  # the search index (issue 7)

@@ -33,19 +33,9 @@ def _people(env: Env) -> list[str]:
 
 
 def _gap(env: Env):
-    """[review] gap = "30m": how long a silence must be before lint asks about it."""
-    from firedesk.clock import parse_duration
-    from firedesk.review.lint import DEFAULT_GAP
+    from firedesk.review.lint import gap_setting
 
-    section = env.config.section("review") or {}
-    value = section.get("gap") if isinstance(section, dict) else None
-    if value is None:
-        return DEFAULT_GAP
-    try:
-        return parse_duration(str(value))
-    except InvalidInput:
-        env.config.problem("review.gap", f"cannot read duration {value!r}; using 30m")
-        return DEFAULT_GAP
+    return gap_setting(env.config)
 
 
 def _write_output(text: str, output: str | None) -> None:

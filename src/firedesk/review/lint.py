@@ -44,6 +44,27 @@ _EXPLAINS_WAIT = re.compile(
 _BOOKKEEPING = ("declared", "role", "status", "severity", "likelihood", "task-check-in")
 
 
+def gap_setting(config) -> timedelta:  # noqa: ANN001 (firedesk.config.Config)
+    """`[review] gap = "30m"`: how long a silence must be before lint asks about it."""
+    from firedesk.clock import parse_duration
+    from firedesk.errors import InvalidInput
+
+    section = config.section("review")
+    if section is None:
+        return DEFAULT_GAP
+    if not isinstance(section, dict):
+        config.problem("review", "must be a table ([review])")
+        return DEFAULT_GAP
+    value = section.get("gap")
+    if value is None:
+        return DEFAULT_GAP
+    try:
+        return parse_duration(str(value))
+    except InvalidInput:
+        config.problem("review.gap", f"cannot read duration {value!r} (use e.g. 30m); using 30m")
+        return DEFAULT_GAP
+
+
 @dataclass(frozen=True)
 class Finding:
     """One thing to fix: which rule, which event, and what to do."""

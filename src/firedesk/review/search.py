@@ -208,3 +208,11 @@ def similar_to_incident(store: Store, incident_id: int, limit: int = 3) -> list[
         return []
     words = " ".join(part for part in row if part)
     return similar_incidents(store, words, exclude=incident_id, limit=limit)
+
+
+def index_problems(store: Store) -> list[str]:
+    """What `firedesk doctor` should know about the search index."""
+    if "id" in table_columns(store, "alerts") and not _has_table(store, "alerts_fts"):
+        return ["alerts are not in the search index (this record was created before the "
+                "alert tables); `firedesk search` finds incidents and entries only"]
+    return []
