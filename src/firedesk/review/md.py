@@ -134,9 +134,9 @@ def render_markdown(pm: Postmortem, *, timeline_limit: int | None = None) -> str
         c = pm.cadence
         d.add(f"Stakeholder updates: {c.kept} on time, {c.missed} late; longest gap "
               f"{_duration(c.longest_gap_seconds)}.")
-        for start, end, gap, minutes in c.misses:
-            d.add(f"- late: {d.utc(start)} → {d.utc(end, False)} UTC, {_duration(gap)} "
-                  f"against a {minutes}m cadence")
+        for late in c.misses:
+            d.add(f"- late: {d.utc(late.start)} → {d.utc(late.end, False)} UTC, "
+                  f"{_duration(late.seconds)} against a {late.cadence_minutes}m cadence")
         d.add("")
 
     d.heading(2, "Responders and roles")

@@ -140,13 +140,23 @@ def intervals(milestones: dict[str, Milestone]) -> list[Interval]:
 
 
 @dataclass(frozen=True)
+class LateUpdate:
+    """A window between updates that ran past the cadence."""
+
+    start: str
+    end: str
+    seconds: int
+    cadence_minutes: int
+
+
+@dataclass(frozen=True)
 class CadenceRecord:
     """How the update clock went: each window between updates kept or missed."""
 
     kept: int
     missed: int
     longest_gap_seconds: int | None
-    misses: tuple[tuple[str, str, int, int], ...] = ()  # (from, to, gap s, cadence min)
+    misses: tuple[LateUpdate, ...] = ()
 
 
 def cadence_record(events: Sequence[Event], cadence_minutes: dict[str, int]) -> CadenceRecord:
@@ -159,7 +169,7 @@ def cadence_record(events: Sequence[Event], cadence_minutes: dict[str, int]) -> 
     window_severity: str | None = None
     kept = missed = 0
     longest: int | None = None
-    misses: list[tuple[str, str, int, int]] = []
+    misses: list[LateUpdate] = []
 
     def close(end: str) -> None:
         nonlocal kept, missed, longest
@@ -172,7 +182,7 @@ def cadence_record(events: Sequence[Event], cadence_minutes: dict[str, int]) -> 
         longest = gap if longest is None else max(longest, gap)
         if gap > minutes * 60:
             missed += 1
-            misses.append((window_start, end, gap, minutes))
+            misses.append(LateUpdate(window_start, end, gap, minutes))
         else:
             kept += 1
 
