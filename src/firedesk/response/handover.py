@@ -26,7 +26,7 @@ from firedesk.response.tasks import Task, tasks_for
 from firedesk.response.updates import update_clock
 from firedesk.store.incidents import resolve_incident
 from firedesk.store.store import Store
-from firedesk.store.timeline import append_event, events_for
+from firedesk.store.timeline import append_event, get_event
 
 LEADER = "leader"
 
@@ -310,15 +310,12 @@ def build_brief(store: Store, incident: Incident | str | int, config: Config | N
     clock = update_clock(store, incident, config)
     last = store.query_one(
         "SELECT max(id) FROM events WHERE incident_id = ? AND kind = 'update'", (incident.id,))
-    last_update = None
-    if last and last[0]:
-        last_update = events_for(store, incident.id, after_id=last[0] - 1, limit=1)[0]
-    total = store.query_one("SELECT count(*) FROM events WHERE incident_id = ?", (incident.id,))[0]
-    newest = store.query_one(
-        "SELECT id FROM events WHERE incident_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?",
-        (incident.id, min(recent, total) - 1 if total else 0),
-    )
-    tail = events_for(store, incident.id, after_id=newest[0] - 1) if newest else []
+    last_update = get_event(store, last[0]) if last and last[0] else None
+    from firedesk.store.timeline import _COLUMNS
+
+    tail = [Event.from_row(r) for r in reversed(store.query(
+        f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? ORDER BY id DESC LIMIT ?",
+        (incident.id, recent)))]
     return HandoverBrief(
         incident=incident, generated_at=now, impact=impact_for(store, incident.id),
         open_tasks=tasks_for(store, incident.id, open_only=True),
@@ -326,6 +323,6 @@ def build_brief(store: Store, incident: Incident | str | int, config: Config | N
         checklist_left=[i for i in items if i.state == "open"],
         checklist=checklist_progress(items), last_update=last_update,
         next_update_due=clock.due_at, update_clock_text=clock.describe(now),
-        snoozes=_active_snoozes(store, incident, now), recent=tail[-recent:],
+        snoozes=_active_snoozes(store, incident, now), recent=tail,
         pending=pending_handover(store, incident.id),
     )

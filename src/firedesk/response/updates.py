@@ -170,12 +170,35 @@ def update_clock(store: Store, incident: Incident, config: Config | None = None)
 
 # --- the composer ----------------------------------------------------------------------
 
-def changes_since_last_update(store: Store, incident: Incident) -> list[Event]:
-    """Timeline events recorded after the last update (or since the declaration)."""
+def _last_update_id(store: Store, incident_id: int) -> int:
     row = store.query_one(
-        "SELECT max(id) FROM events WHERE incident_id = ? AND kind = 'update'", (incident.id,))
-    after = row[0] or 0 if row else 0
-    return [e for e in events_for(store, incident.id, after_id=after) if e.kind not in _NOT_NEWS]
+        "SELECT max(id) FROM events WHERE incident_id = ? AND kind = 'update'", (incident_id,))
+    return (row[0] or 0) if row else 0
+
+
+_NEWS_FILTER = "incident_id = ? AND id > ? AND kind NOT IN ({})".format(
+    ", ".join(f"'{k}'" for k in sorted(_NOT_NEWS)))
+
+
+def changes_since_last_update(store: Store, incident: Incident,
+                              limit: int | None = None) -> list[Event]:
+    """Timeline events recorded after the last update (or since the declaration), oldest
+    first; with `limit`, only the newest `limit` of them (a long night has thousands)."""
+    from firedesk.store.timeline import _COLUMNS
+
+    sql = f"SELECT {_COLUMNS} FROM events WHERE {_NEWS_FILTER} ORDER BY id DESC"
+    params: list[Any] = [incident.id, _last_update_id(store, incident.id)]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [Event.from_row(r) for r in reversed(store.query(sql, params))]
+
+
+def change_counts(store: Store, incident: Incident) -> dict[str, int]:
+    """How many events of each kind since the last update."""
+    rows = store.query(f"SELECT kind, count(*) FROM events WHERE {_NEWS_FILTER} GROUP BY kind",
+                       (incident.id, _last_update_id(store, incident.id)))
+    return {r[0]: r[1] for r in rows}
 
 
 def _utc(stored: str | None, zone: tzinfo = timezone.utc) -> str:
@@ -205,7 +228,7 @@ def compose_update(
     template = parse_template_name(template)
     incident = resolve_incident(store, incident.id)  # fresh: the caller's copy may be stale
     now = now or store.clock()
-    changes = changes_since_last_update(store, incident)
+    counts = change_counts(store, incident)
     impact = impact_for(store, incident.id)
     clock = update_clock(store, incident, config)
     cadence = clock.cadence_minutes
@@ -217,24 +240,26 @@ def compose_update(
                  f"{'UTC' if zone is timezone.utc else next_due.astimezone(zone).tzname()}."
                  if next_due else "No further updates planned.")
     if template == "executive":
-        counts: dict[str, int] = {}
-        for e in changes:
-            counts[e.kind] = counts.get(e.kind, 0) + 1
         moved = [f"{n} {one if n == 1 else many}" for kind, one, many in (
             ("conclusion", "hypothesis concluded", "hypotheses concluded"),
             ("task-done", "task done", "tasks done"), ("action", "action", "actions"),
             ("decision", "decision", "decisions"), ("checklist", "check", "checks"),
         ) if (n := counts.get(kind))]
-        status_changes = [e.text for e in changes if e.kind in ("status", "severity")]
+        status_changes = [e["text"] for e in store.query(
+            "SELECT text FROM events WHERE incident_id = ? AND id > ? AND kind IN "
+            "('status', 'severity') ORDER BY id", (incident.id, _last_update_id(store, incident.id)))]
         since = "; ".join(status_changes + moved) or "investigation continues"
         return "\n".join([head, impact_line, f"Since the last update: {since}.", next_line])
     lines = [f"Conditions: {head}", impact_line, "", "Actions:"]
     open_tasks = tasks_for(store, incident.id, open_only=True)
     still_open = {t.number for t in open_tasks}  # listed once, below, as in progress
-    changes = [e for e in changes if not (e.kind == "task" and e.data.get("task") in still_open)]
-    shown = changes[-limit:]
-    if len(changes) > len(shown):
-        lines.append(f"- (and {len(changes) - len(shown)} earlier entries on the timeline)")
+    recent = changes_since_last_update(store, incident, limit=limit + len(still_open))
+    shown = [e for e in recent
+             if not (e.kind == "task" and e.data.get("task") in still_open)][-limit:]
+    total = sum(counts.values()) - sum(1 for e in recent if e.kind == "task"
+                                       and e.data.get("task") in still_open)
+    if total > len(shown):
+        lines.append(f"- (and {total - len(shown)} earlier entries on the timeline)")
     lines.extend(f"- {_change_line(e)}" for e in shown)
     lines.extend(f"- In progress: {t.owner}: {' '.join(t.text.split())}" for t in open_tasks)
     if not shown and not open_tasks:

@@ -125,3 +125,10 @@ def m001_running(db: Database) -> None:
             BEGIN SELECT RAISE(ABORT, '{table.replace("_", " ")} are part of the record'); END
             """
         )
+
+
+@migrations()
+def m002_events_by_kind(db: Database) -> None:
+    # The update clock, the composer and the brief ask "the last event of kind K in this
+    # incident"; without this index each asks SQLite to walk the whole incident timeline.
+    db.execute("CREATE INDEX IF NOT EXISTS events_by_kind ON events(incident_id, kind, id)")
