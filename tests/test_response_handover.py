@@ -149,3 +149,24 @@ def test_cli_brief_export(firedesk, tmp_path):
     assert "## Open tasks" in printed.stdout
     bare = firedesk("handover", "1")
     assert bare.returncode == 1 and "--to PERSON" in bare.stderr
+
+
+def test_brief_lists_active_snoozes_and_silences(store, incident, clock):
+    from firedesk.store.timeline import append_event
+
+    with store.write() as conn:
+        for n, until in enumerate(("2026-11-22T04:00:00Z", "2026-11-22T02:00:00Z")):
+            conn.execute(
+                "INSERT INTO alerts (source, dedup_key, title, severity, status, first_seen, "
+                "last_seen, snoozed_until, snooze_reason, incident_id) VALUES "
+                "('generic', ?, ?, 'high', 'firing', ?, ?, ?, 'known flappy', ?)",
+                (f"k{n}", f"disk alert {n}", clock.now.isoformat(), clock.now.isoformat(), until,
+                 incident.id))
+        append_event(store, incident_id=incident.id, kind="alert.silence", author="alice",
+                     text="silenced alert 1 in Alertmanager until 05:00: noisy",
+                     data={"until": "2026-11-22T05:00:00Z"})
+        append_event(store, incident_id=incident.id, kind="alert.silence", author="alice",
+                     text="silenced alert 2 until 01:00: old", data={"until": "2026-11-22T01:00:00Z"})
+    brief = build_brief(store, incident)
+    assert brief.snoozes == ["disk alert 0 snoozed until 2026-11-22 04:00Z: known flappy",
+                             "silenced alert 1 in Alertmanager until 05:00: noisy"]

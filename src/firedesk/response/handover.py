@@ -286,18 +286,31 @@ def _active_snoozes(store: Store, incident: Incident, now: datetime) -> list[str
     """Snoozed alerts attached to the incident, read defensively: the alert tables belong
     to the alert feed and may not carry these columns (then there is nothing to list)."""
     columns = {r["name"] for r in store.query("PRAGMA table_info(alerts)")}
-    if not {"snoozed_until", "title"} <= columns:
-        return []
-    where = "snoozed_until > ?"
-    params: list[Any] = [to_iso(now)]
-    if "incident_id" in columns:
-        where += " AND incident_id = ?"
-        params.append(incident.id)
-    reason = ", snooze_reason" if "snooze_reason" in columns else ", NULL"
-    rows = store.query(f"SELECT title, snoozed_until{reason} FROM alerts WHERE {where} "
-                       "ORDER BY snoozed_until LIMIT 50", params)
-    return [f"{r[0]} snoozed until {r[1][:16].replace('T', ' ')}Z" + (f": {r[2]}" if r[2] else "")
-            for r in rows]
+    found: list[str] = []
+    if {"snoozed_until", "title", "incident_id"} <= columns:
+        reason = "snooze_reason" if "snooze_reason" in columns else "NULL"
+        found = [f"{r[0]} snoozed until {_short(r[1])}" + (f": {r[2]}" if r[2] else "")
+                 for r in store.query(
+                     f"SELECT title, snoozed_until, {reason} FROM alerts WHERE incident_id = ? "
+                     "AND snoozed_until > ? ORDER BY snoozed_until LIMIT 50",
+                     (incident.id, to_iso(now)))]
+    # Alertmanager silences are recorded as `alert.silence` events with their end time.
+    for event in store.query(
+        "SELECT text, json_extract(data, '$.until') FROM events WHERE incident_id = ? "
+        "AND kind = 'alert.silence' ORDER BY id", (incident.id,),
+    ):
+        until = event[1]
+        try:
+            active = until is None or parse_utc(until) > now
+        except ValueError:
+            active = True  # an unreadable end time: show it rather than hide it
+        if active:
+            found.append(event[0])
+    return found
+
+
+def _short(stored: str) -> str:
+    return stored[:16].replace("T", " ") + "Z"
 
 
 def build_brief(store: Store, incident: Incident | str | int, config: Config | None = None,
