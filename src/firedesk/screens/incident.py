@@ -146,6 +146,9 @@ class IncidentScreen(Screen):
 
     def show_view(self, view: IncidentView) -> None:
         """UI thread: hand each widget its part of a fresh read."""
+        if self.view is not None:
+            view.roster = self.view.roster + [
+                a for a in dict.fromkeys(e.author for e in view.events) if a not in self.view.roster]
         self.view = view
         self.incident = view.incident
         self.query_one("#header", IncidentHeader).show(view.incident, view.last_update_at)

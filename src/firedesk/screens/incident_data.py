@@ -18,7 +18,7 @@ from firedesk.store.timeline import _COLUMNS
 
 log = logging.getLogger(__name__)
 
-NEWEST_WINDOW = 400   # events read when an incident opens
+NEWEST_WINDOW = 200   # events read when an incident opens
 OLDER_PAGE = 500      # events read each time the reader scrolls to the top
 NEW_BATCH = 5000      # most new events taken in one refresh (a flood is read in steps)
 
@@ -83,7 +83,10 @@ def load_incident_view(store, incident_id: int, config, *, after_id: int, actor:
     view = IncidentView(
         incident=incident, tenures=role_tenures(store, incident_id), events=events,
         has_older=has_older, more_new=more_new,
-        last_update_at=last_update_at(store, incident_id), roster=roster(config, store),
+        last_update_at=last_update_at(store, incident_id),
+        # The roster scans every author: read once when the screen opens, then grown
+        # from the authors of new events (see IncidentScreen.show_view).
+        roster=roster(config, store) if after_id == 0 else [],
     )
     for name, load in panes.items():
         try:

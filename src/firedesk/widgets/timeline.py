@@ -81,6 +81,7 @@ class Timeline(ScrollView, can_focus=True):
         self.loading_older = False
         self._lines: list[Strip] = []
         self._width = 0
+        self._restyle = False
 
     # -- data in ---------------------------------------------------------------------------
 
@@ -166,6 +167,7 @@ class Timeline(ScrollView, can_focus=True):
         return strips
 
     def _rebuild(self) -> None:
+        self._restyle = False
         self._width = self._text_width()
         self._lines = self._render_events(self.events)
         self._resize()
@@ -183,11 +185,15 @@ class Timeline(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        if self._width:
-            self._lines = self._render_events(self.events)
-            self.refresh()
+        # Styles (theme) changed: redraw from the events on the next paint, once.
+        self._restyle = True
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        if self._restyle:
+            self._restyle = False
+            if self._width:
+                self._lines = self._render_events(self.events)
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
