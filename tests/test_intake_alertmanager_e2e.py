@@ -119,5 +119,18 @@ def test_alerts_arrive_through_the_webhook_and_resolve(db_path, firedesk, alertm
         post_alert(am, "CheckoutErrors", starts=started, ends=datetime.now(timezone.utc))
         [resolved] = wait_for(lambda: listed("resolved"), "the alert to resolve")
         assert resolved["id"] == alert["id"] and resolved["ends_at"]
+
+        # A real silence (after the resolve: a silence mutes resolved notices too), created through Alertmanager's API and recorded on the alert.
+        config = db_path.parent / "silence.toml"
+        config.write_text(f'[receiver.sources.alertmanager]\nurl = "{am}"\n')
+        out = firedesk("--config", str(config), "silence", str(alert["id"]), "1h",
+                       "--reason", "fix deploying", check=True)
+        silence_id = out.stdout.strip().split("(")[-1].rstrip(")")
+        silences = httpx.get(f"{am}/api/v2/silences", timeout=5).json()
+        [created] = [s for s in silences if s["id"] == silence_id]
+        assert created["comment"] == "fix deploying" and created["createdBy"] == "tester"
+        assert {"name": "alertname", "value": "CheckoutErrors", "isRegex": False,
+                "isEqual": True} in created["matchers"]
+
     deliveries = json.loads(firedesk("alerts", "--json", "--status", "resolved", check=True).stdout)
     assert len(deliveries) == 1

@@ -251,3 +251,15 @@ def test_pane_load_is_plain_data(feed):
     assert [a.dedup_key for a in data.alerts][:1] == ["crit1"]
     assert data.counts == {"firing": 3, "critical": 1, "resolved": 1, "total": 4}
     assert data.silence_url is None and data.problems == []
+
+
+async def test_a_failing_poller_shows_in_the_pane(db_path, clock, feed, incident):
+    with feed.write() as conn:
+        conn.execute("INSERT INTO alert_polls (url, interval_seconds, last_attempt, failures, "
+                     "last_error) VALUES ('http://am:9093/api/v2/alerts', 15, ?, 3, "
+                     "'http://am:9093/api/v2/alerts: HTTP 503')", (feed.now(),))
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        problem = app.screen.query_one("#alerts-problem")
+        assert problem.display and "failing (3 in a row)" in str(problem.render())

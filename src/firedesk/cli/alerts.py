@@ -57,7 +57,6 @@ def ingest(env: Env, file, source: str, as_json: bool) -> None:  # noqa: ANN001
     """
     from firedesk.intake.alert import UnrecognisedPayload
     from firedesk.intake.detect import parse_body
-    from firedesk.intake.receiver import describe
     from firedesk.intake.storage import record_deliveries
 
     settings = _settings(env)
@@ -79,7 +78,7 @@ def ingest(env: Env, file, source: str, as_json: bool) -> None:  # noqa: ANN001
         emit_json([r.to_json() for r in results])
         return
     for result in results:
-        click.echo(safe(describe(result)))
+        click.echo(safe(result.describe()))
 
 
 @click.command()
@@ -94,7 +93,7 @@ def receive(env: Env, host: str, port: int, spool: str | None) -> None:
     import logging
     from pathlib import Path
 
-    from firedesk.intake.receiver import Receiver, describe, serve
+    from firedesk.intake.receiver import Receiver, serve
 
     settings = _settings(env)
     for problem in env.config.problems:
@@ -106,7 +105,7 @@ def receive(env: Env, host: str, port: int, spool: str | None) -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(message)s")
     receiver = Receiver(env.db_path, settings,
-                        on_recorded=lambda r: logging.getLogger("firedesk.receive").info(describe(r)))
+                        on_recorded=lambda r: logging.getLogger("firedesk.receive").info(safe(r.describe())))
 
     def announce(line: str) -> None:
         click.echo(line)

@@ -24,6 +24,7 @@ from firedesk.intake.detect import decode_json, parse_body, source_from_body, so
 from firedesk.intake.settings import ReceiverSettings
 from firedesk.intake.storage import Recorded, record_delivery
 from firedesk.store.store import Store
+from firedesk.text import one_line
 
 log = logging.getLogger("firedesk.receive")
 RETRY_AFTER = "5"
@@ -117,7 +118,7 @@ class Receiver:
         except StoreError as exc:
             return _answer(503, error=str(exc))
         if result.note:
-            log.warning("%s", result.note)
+            log.warning("%s", one_line(result.note))
         if self.on_recorded:
             self.on_recorded(result)
         return _answer(200, ok=True, **result.to_json())
@@ -167,15 +168,3 @@ async def serve(receiver: Receiver, host: str, port: int, *, spool: Path | None 
         for task in tasks:
             task.cancel()
         await runner.cleanup()
-
-
-def describe(result: Recorded) -> str:
-    """One line for logs and the CLI."""
-    if result.duplicate:
-        return f"{result.source}: duplicate delivery {result.delivery_id}, not counted again"
-    if result.kind != "alerts":
-        return f"{result.source}: {result.note or result.kind}"
-    return (f"{result.source}: {result.mentions} alert(s) — {result.new} new, {result.updated} "
-            f"updated, {result.resolved} resolved, {result.refired} re-fired")
-
-

@@ -60,6 +60,15 @@ class Recorded:
     def to_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()}
 
+    def describe(self) -> str:
+        """One line for logs and the CLI (untrusted parts: pass through `one_line`)."""
+        if self.duplicate:
+            return f"{self.source}: duplicate delivery {self.delivery_id}, not counted again"
+        if self.kind != "alerts":
+            return f"{self.source}: {self.note or self.kind}"
+        return (f"{self.source}: {self.mentions} alert(s) — {self.new} new, {self.updated} "
+                f"updated, {self.resolved} resolved, {self.refired} re-fired")
+
 
 def _clean(value: str | None) -> str | None:
     """Lone surrogates (legal in JSON, not in UTF-8) become U+FFFD; the raw body keeps them."""

@@ -67,7 +67,12 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
     ]
     if not alerts and body.get("alerts"):
         raise UnrecognisedPayload("Alertmanager webhook whose alerts are not objects")
-    return Parsed(NAME, alerts)
+    truncated = body.get("truncatedAlerts")
+    note = None
+    if isinstance(truncated, int) and not isinstance(truncated, bool) and truncated > 0:
+        note = (f"Alertmanager left out {truncated} alert(s) of group {text(body.get('groupKey'))} "
+                "(its max_alerts setting)")
+    return Parsed(NAME, alerts, note=note)
 
 
 def parse_api_list(body: list[Any], *, now: str | None = None) -> Parsed:
