@@ -135,3 +135,14 @@ def test_doctor_lists_running_config_problems(firedesk, tmp_path):
                 "comms.audiences.eng.slack_webhook", "comms.send_timeout_seconds",
                 "nag.after_minutes"):
         assert f"bad.toml: {key}:" in result.stdout, key
+
+
+def test_reading_on_every_refresh_does_not_pile_up_problems(store):
+    config = parse_config({"checklists": {"default": {"items": [42, "ok"]}},
+                           "nag": {"after_minutes": "soon"}})
+    incident = declare_incident(store, "x", severity="SEV2", author="a")
+    from firedesk.response.views import checklist_view
+
+    for _ in range(3):
+        checklist_view(store, incident, config)
+    assert len(config.problems) == 2

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any
 
 from firedesk.config import Config
+from firedesk.roles.catalog import record_problem
 from firedesk.errors import InvalidInput, NotFound
 from firedesk.model import Incident
 from firedesk.response.common import touch_incident
@@ -91,7 +92,7 @@ def parse_template(name: str, data: Any, config: Config | None = None,
 
     def problem(key: str, message: str) -> None:
         if config is not None:
-            config.problem(key, message)
+            record_problem(config, key, message)
 
     if not isinstance(data, dict):
         problem(where, "must be a table with items or sections")
@@ -168,7 +169,7 @@ def templates_for(incident: Incident | None, config: Config | None) -> list[Chec
     """The default list (or the team's replacement), then the incident's service lists."""
     configured = (config.section("checklists") if config else None) or {}
     if config is not None and not isinstance(configured, dict):
-        config.problem("checklists", "must be a table of [checklists.<name>]")
+        record_problem(config, "checklists", "must be a table of [checklists.<name>]")
         configured = {}
     default = None
     if "default" in configured:
@@ -185,7 +186,7 @@ def templates_for(incident: Incident | None, config: Config | None) -> list[Chec
                 if template:
                     templates.append(template)
             elif name != service:
-                config.problem(f"services.{service}.checklist", f"no [checklists.{name}]")
+                record_problem(config, f"services.{service}.checklist", f"no [checklists.{name}]")
     return templates
 
 

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from firedesk.cadence import last_update_at, update_due_at
 from firedesk.clock import format_duration, parse_utc
 from firedesk.config import Config
+from firedesk.roles.catalog import record_problem
 from firedesk.errors import InvalidInput
 from firedesk.model import Event, Incident
 from firedesk.response.common import require_text, touch_incident
@@ -70,27 +71,27 @@ def audiences_from(config: Config | None) -> list[Audience]:
     elif isinstance(raw, list):
         entries = [(e.get("name") if isinstance(e, dict) else None, e) for e in raw]
     else:
-        config.problem("comms.audiences", "must be a table of [comms.audiences.<name>]")
+        record_problem(config, "comms.audiences", "must be a table of [comms.audiences.<name>]")
         return []
     found: list[Audience] = []
     for index, (name, entry) in enumerate(entries):
         where = f"comms.audiences.{name}" if name else f"comms.audiences[{index}]"
         if not isinstance(name, str) or not name.strip() or not isinstance(entry, dict):
-            config.problem(where, "needs a name and a table of settings")
+            record_problem(config, where, "needs a name and a table of settings")
             continue
         template = entry.get("template", "conditions")
         try:
             template = parse_template_name(str(template))
         except InvalidInput as exc:
-            config.problem(f"{where}.template", str(exc))
+            record_problem(config, f"{where}.template", str(exc))
             template = "conditions"
         hook = entry.get("slack_webhook")
         if hook is not None and (not isinstance(hook, str) or not hook.startswith(("https://", "http://"))):
-            config.problem(f"{where}.slack_webhook", "must be an http(s) URL")
+            record_problem(config, f"{where}.slack_webhook", "must be an http(s) URL")
             hook = None
         sevs = entry.get("severities", [])
         if not isinstance(sevs, list) or not all(isinstance(s, str) for s in sevs):
-            config.problem(f"{where}.severities", "must be a list like [\"SEV1\", \"SEV2\"]")
+            record_problem(config, f"{where}.severities", "must be a list like [\"SEV1\", \"SEV2\"]")
             sevs = []
         found.append(Audience(name, template, hook, tuple(s.upper() for s in sevs),
                               str(entry.get("description", ""))))
@@ -103,7 +104,7 @@ def send_timeout(config: Config | None) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 60:
         return float(value)
     if config is not None:
-        config.problem("comms.send_timeout_seconds", "must be seconds between 0 and 60")
+        record_problem(config, "comms.send_timeout_seconds", "must be seconds between 0 and 60")
     return DEFAULT_SEND_TIMEOUT
 
 

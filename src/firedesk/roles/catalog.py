@@ -45,6 +45,12 @@ BUILTIN_ROLES: tuple[Role, ...] = (
 )
 
 
+def record_problem(config: Config, key: str, message: str) -> None:
+    """`config.problem`, once: readers that run on every refresh must not pile up copies."""
+    if not any(p.key == key and p.problem == message for p in config.problems):
+        config.problem(key, message)
+
+
 def role_catalog(config: Config | None = None) -> list[Role]:
     """Built-in roles, then `[[roles]]` from config (problems recorded on the config)."""
     roles = list(BUILTIN_ROLES)
@@ -52,23 +58,23 @@ def role_catalog(config: Config | None = None) -> list[Role]:
         return roles
     entries = config.section("roles") or []
     if not isinstance(entries, list):
-        config.problem("roles", "must be an array of tables ([[roles]])")
+        record_problem(config, "roles", "must be an array of tables ([[roles]])")
         return roles
     for index, entry in enumerate(entries):
         where = f"roles[{index}]"
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
-            config.problem(where, "needs a name")
+            record_problem(config, where, "needs a name")
             continue
         key = entry.get("key", "")
         duties = entry.get("duties", [])
         if isinstance(duties, str):
             duties = [duties]
         if not isinstance(key, str) or len(key) > 1:
-            config.problem(f"{where}.key", "must be a single character")
+            record_problem(config, f"{where}.key", "must be a single character")
             key = ""
         if any(r.name == name.lower() for r in roles):
-            config.problem(f"{where}.name", f"{name!r} is already a role")
+            record_problem(config, f"{where}.name", f"{name!r} is already a role")
             continue
         roles.append(Role(name.lower(), key, tuple(str(d) for d in duties),
                           shared=bool(entry.get("shared", False))))

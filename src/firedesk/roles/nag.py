@@ -14,6 +14,7 @@ from typing import Iterable
 from firedesk.clock import format_duration, parse_utc
 from firedesk.config import Config
 from firedesk.model import Incident, RoleTenure
+from firedesk.roles.catalog import record_problem
 
 DEFAULT_AFTER_MINUTES = 5
 NAGGED_ROLES = ("leader", "communications")
@@ -37,18 +38,18 @@ def nag_settings(config: Config | None) -> tuple[int, tuple[str, ...]]:
     section = (config.section("nag") if config else None) or {}
     minutes, roles = DEFAULT_AFTER_MINUTES, NAGGED_ROLES
     if not isinstance(section, dict):
-        config.problem("nag", "must be a table with after_minutes and roles")
+        record_problem(config, "nag", "must be a table with after_minutes and roles")
         return minutes, roles
     value = section.get("after_minutes", minutes)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         minutes = value
     elif config is not None:
-        config.problem("nag.after_minutes", "must be whole minutes (0 nags at once)")
+        record_problem(config, "nag.after_minutes", "must be whole minutes (0 nags at once)")
     wanted = section.get("roles", list(roles))
     if isinstance(wanted, list) and all(isinstance(r, str) for r in wanted):
         roles = tuple(r.lower() for r in wanted)
     elif config is not None:
-        config.problem("nag.roles", "must be a list of role names")
+        record_problem(config, "nag.roles", "must be a list of role names")
     return minutes, roles
 
 
