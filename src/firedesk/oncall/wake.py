@@ -160,7 +160,8 @@ class _TierBuilder:
     def _duty(self, duty: Duty, rotation: Rotation, label: str | None) -> None:
         what = label or f"{rotation.layer} for {rotation.owner}"
         zone = rotation.zone
-        until = when_text(_end_of_duty(self.oncall, duty, self.at), self.at, rotation.timezone, zone)
+        # A duty ends at the handoff, or where an override starts or ends.
+        until = when_text(duty.end, self.at, rotation.timezone, zone)
         if duty.away is None:
             self.add(duty.person, f"{what} until {until}")
             return
@@ -225,14 +226,6 @@ class _TierBuilder:
         if self.entries and not candidates:
             self.notes.append("everyone here is already listed in an earlier tier")
         return WakeTier(tier.number, tier.wait, tuple(candidates), tuple(self.notes))
-
-
-def _end_of_duty(oncall: OnCall, duty: Duty, at: datetime) -> datetime:
-    """When this person's hold on the layer ends: the duty's end, or the next handoff."""
-    end = duty.end
-    if duty.override is None and duty.end == duty.shift.end:
-        return end
-    return end if end > at else (next_handoff(duty.rotation, at) or end)
 
 
 def _not_started(rotation: Rotation, at: datetime) -> str:

@@ -213,7 +213,12 @@ class WhoToWake(Widget, can_focus=True):
         oncall, _ = oncall_for(self.app.config)
         service = oncall.services.get(view.service or "")
         key = routing_key_for(oncall.pagerduty, service.routing_key if service else None)
-        answer = send_trigger(oncall.pagerduty, key, view.incident, person.name)
+        try:
+            answer = send_trigger(oncall.pagerduty, key, view.incident, person.name)
+        except FiredeskError as exc:  # no key after a reload: say so, record nothing
+            self.app.call_from_thread(self.app.notify, str(exc), title="Not paged",
+                                      severity="error", markup=False)
+            return
         done = (f"paged {one_line(person.name, 40)}; PagerDuty accepted the trigger" if answer.ok
                 else f"paged {one_line(person.name, 40)}; PagerDuty: {one_line(answer.message, 80)}")
         self.app.call_from_thread(self.app.run_write, record_page, view.incident, person,
