@@ -17,7 +17,9 @@ from firedesk.response.checklist import (
 from firedesk.response.handover import HandoverOffer, pending_handover
 from firedesk.response.hypotheses import Hypothesis, hypotheses_for
 from firedesk.response.tasks import Task, tasks_for
-from firedesk.roles.nag import Nag, nags_for
+from firedesk.roles.catalog import role_catalog
+from firedesk.roles.nag import Nag, missing_role_nags, nag_settings
+from firedesk.store.incidents import role_tenures
 from firedesk.store.store import Store
 
 
@@ -33,6 +35,19 @@ class ChecklistView:
     overdue_tasks: int = 0
     open_hypotheses: int = 0
     offers: list[HandoverOffer] = field(default_factory=list)
+    check_ins: list[str] = field(default_factory=list)  # open tasks' check-in times
+    nag_rule: dict = field(default_factory=dict)         # what `nags_at` needs, read once
+
+    def nags_at(self, now: datetime) -> list[Nag]:
+        """The nags as of `now`, from this read (the pane re-asks as the clock moves)."""
+        if self.incident is None or not self.nag_rule:
+            return []
+        return missing_role_nags(self.incident, now, **self.nag_rule)
+
+    def overdue_at(self, now: datetime) -> int:
+        from firedesk.clock import parse_utc
+
+        return sum(1 for at in self.check_ins if parse_utc(at) <= now)
 
 
 def checklist_view(store: Store, incident: Incident | None, config: Config | None) -> ChecklistView:
@@ -48,12 +63,16 @@ def checklist_view(store: Store, incident: Incident | None, config: Config | Non
     items = checklist_for(store, incident, config)
     tasks = tasks_for(store, incident.id, open_only=True)
     offer = pending_handover(store, incident.id)
+    minutes, roles = nag_settings(config)
+    rule = {"after_minutes": minutes, "roles": roles, "tenures": role_tenures(store, incident.id),
+            "keys": {r.name: r.key for r in role_catalog(config) if r.key}}
     return ChecklistView(
         incident=incident, items=items, progress=checklist_progress(items),
-        nags=nags_for(store, incident, config, now), open_tasks=len(tasks),
+        nags=missing_role_nags(incident, now, **rule), open_tasks=len(tasks),
         overdue_tasks=sum(1 for t in tasks if t.is_overdue(now)),
         open_hypotheses=len([h for h in hypotheses_for(store, incident.id) if h.is_open]),
-        offers=[offer] if offer else [],
+        offers=[offer] if offer else [], check_ins=[t.check_in_at for t in tasks],
+        nag_rule=rule,
     )
 
 

@@ -61,6 +61,19 @@ class ChecklistPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#checklist-nag").display = False
+        # Nags and overdue tasks appear as time passes, even when nobody writes: re-ask
+        # the last read every few seconds (the clock only, no SQLite on the UI thread).
+        self.set_interval(5, self.tick)
+
+    def tick(self) -> None:
+        data = self.data
+        if data is None or data.incident is None:
+            return
+        now = self.app.clock()
+        data.nags = data.nags_at(now)
+        data.overdue_tasks = data.overdue_at(now)
+        self._show_nags(data)
+        self._show_summary(data)
 
     # -- showing ------------------------------------------------------------------------
 
@@ -77,10 +90,7 @@ class ChecklistPane(Vertical):
             summary.update("Open an incident to see its checklist.")
             options.clear_options()
             return
-        work = f"{data.open_tasks} task{'s' if data.open_tasks != 1 else ''}"
-        if data.overdue_tasks:
-            work += f" ({data.overdue_tasks} OVERDUE)"
-        summary.update(f"{data.progress} checked · {work} · {data.open_hypotheses} hyp · k")
+        self._show_summary(data)
         self.border_subtitle = f"{data.progress}"
         if self.parent is not None and hasattr(self.parent, "border_subtitle"):
             self.parent.border_subtitle = f"{data.progress} checked"
@@ -99,6 +109,13 @@ class ChecklistPane(Vertical):
             (i.id for i in data.items if i.state == "open"), data.items[0].id if data.items else None)
         if target in ids:
             options.highlighted = ids.index(target)
+
+    def _show_summary(self, data: ChecklistView) -> None:
+        work = f"{data.open_tasks} task{'s' if data.open_tasks != 1 else ''}"
+        if data.overdue_tasks:
+            work += f" ({data.overdue_tasks} OVERDUE)"
+        self.query_one("#checklist-summary", Static).update(
+            f"{data.progress} checked · {work} · {data.open_hypotheses} hyp · k")
 
     def _prompt(self, item: ChecklistItem) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
