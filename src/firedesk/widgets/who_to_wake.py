@@ -34,11 +34,17 @@ class WhoToWake(Widget, can_focus=True):
     """Who to wake for the open incident, tier by tier, awake people first."""
 
     HELP_TITLE = "Who to wake"
+    SCOPED_CSS = False  # the zoomed rules start at the pane around this widget
     DEFAULT_CSS = """
     WhoToWake { height: auto; min-height: 3; }
     WhoToWake > .pane-title { text-style: bold; }
     WhoToWake > .pane-empty { color: $text-muted; }
-    WhoToWake > OptionList { height: auto; max-height: 24; border: none; padding: 0; }
+    WhoToWake > OptionList {
+        height: auto; max-height: 24; border: none; padding: 0;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    .-maximized > WhoToWake { height: 1fr; }
+    .-maximized > WhoToWake > OptionList { height: 1fr; max-height: 100%; }
     WhoToWake > OptionList.-empty { display: none; }
     """
     BINDINGS = [
@@ -103,10 +109,19 @@ class WhoToWake(Widget, can_focus=True):
             rows.append(None)
 
         title = Text(no_wrap=True, overflow="ellipsis")
+        if view.plan is not None:
+            # The one fact needed at 03:00 comes first, so even a 3-line pane shows it.
+            first = view.plan.first_awake()
+            if first:
+                title.append("first awake: ")
+                title.append(one_line(first.person, 24), "bold")
+            else:
+                title.append("nobody awake: start at tier 1", "bold")
+            title.append(" · ")
         title.append(one_line(view.service or "no service", 40), "bold")
         title.append(" at " + view.at.strftime("%H:%M UTC"), "dim")
         if view.plan is not None:
-            title.append(" · " + one_line(view.plan.policy, 80), "dim")
+            title.append("\n" + one_line(view.plan.policy, 120), "dim")
         heading(title)
         if view.message:
             heading(Text(one_line(view.message), style="italic"))
@@ -127,7 +142,7 @@ class WhoToWake(Widget, can_focus=True):
             hint = "w pages the highlighted person (recorded on the timeline)"
             if view.pagerduty:
                 hint += " and sends a PagerDuty trigger"
-            heading(Text(hint + " · e other service", style="dim"))
+            heading(Text(hint + " · e: other service", style="dim", no_wrap=False))
         self.rows = rows
         tiers.set_options(options)
         if highlighted is not None and highlighted < len(rows) and rows[highlighted] is not None:
@@ -226,16 +241,17 @@ class WhoToWake(Widget, can_focus=True):
 
 
 def _candidate_prompt(candidate: Candidate) -> Text:
-    """Two lines: who, local time, state in words, first contact; then the reason."""
-    text = Text(no_wrap=False, overflow="fold")
+    """Three short lines that survive a narrow pane: who and their state in words; local
+    time, zone and first contact; then why they are on this list."""
+    text = Text(no_wrap=True, overflow="ellipsis")
     marker = "–" if candidate.away else ("●" if candidate.awake else "○")
+    strong = candidate.awake and not candidate.away
     text.append(f"{marker} ")
-    text.append(one_line(candidate.person, 24), "bold" if candidate.awake and not candidate.away else "")
-    text.append(f"  {candidate.local_time.strftime('%a %H:%M')} {one_line(candidate.timezone, 32)}")
-    state = candidate.state()
-    text.append(f"  {one_line(state, 40)}", "bold" if candidate.awake and not candidate.away else "dim")
+    text.append(one_line(candidate.person, 24), "bold" if strong else "")
+    text.append(f"  {one_line(candidate.state(), 40)}", "bold" if strong else "dim")
+    text.append(f"\n  {candidate.local_time.strftime('%a %H:%M')} {one_line(candidate.timezone, 32)}")
     contact = next(iter(candidate.contacts.items()), None)
     if contact:
-        text.append(f"  {contact[0]} {one_line(contact[1], 40)}", "dim")
-    text.append("\n    " + one_line(candidate.reason, 160), "dim")
+        text.append(f" · {contact[0]} {one_line(contact[1], 40)}", "dim")
+    text.append("\n  " + one_line(candidate.reason, 160), "dim")
     return text
