@@ -45,3 +45,20 @@ async def test_history_lists_opens_and_replays(db_path, store, clock):
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, HistoryScreen)
+
+
+async def test_f7_opens_history_from_the_console(db_path, store, clock):
+    import pytest
+
+    from firedesk.app import FiredeskApp
+
+    if not hasattr(FiredeskApp, "action_history"):
+        pytest.skip("the console has no history binding yet")
+    record_checkout_incident(store, clock)
+    app = build_app(db_path, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        assert app.screen.opened is not None and app.screen.opened.incident.key == "INC-1"
