@@ -162,3 +162,14 @@ ical = "night.ics"
     assert (layer["person"], layer["timezone"], layer["until"]) == (
         "Priya", "Asia/Kolkata", "2026-01-07T08:00:00.000000Z")
     assert firedesk("--config", str(config), "doctor").stdout.count("rotations[0]") == 0
+
+
+def test_plain_output_makes_hostile_config_text_visible(firedesk, tmp_path):
+    config = tmp_path / "firedesk.toml"
+    config.write_text(Path(PAYMENTS).read_text().replace('"Priya"', '"Pri\\u001b[2Jya"'))
+    result = firedesk("--config", str(config), "wake", "checkout-api", "--at", "2026-12-04T03:00Z")
+    assert result.returncode == 0, result.stderr
+    assert "Pri^[[2Jya: Fri 08:30 Asia/Kolkata, awake" in result.stdout
+    assert "\x1b" not in result.stdout
+    result = firedesk("--config", str(config), "oncall", "--at", "2026-12-04T03:00Z")
+    assert "Pri^[[2Jya" in result.stdout and "\x1b" not in result.stdout

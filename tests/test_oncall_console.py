@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from conftest import FakeClock
 from firedesk.config import load_config
@@ -43,6 +44,8 @@ async def test_pane_shows_tiers_and_pages_the_highlighted_person(db_path, clock,
         assert pane_people(pane) == ["Priya", "Ana", "Braden", "Lukas", "Mei", "Xavier"]
         first = pane.selected()
         assert (first.person, first.state()) == ("Priya", "awake")
+        title = pane.query_one(OptionList).get_option_at_index(0).prompt
+        assert str(title).startswith("first awake: Priya · checkout-api at 03:00 UTC")
         ana = next(row for row in pane.rows if row is not None and row.person == "Ana")
         assert ana.state() == "away, Priya covers"
         pane.focus()
@@ -93,3 +96,15 @@ events_url = "{pagerduty.url}"
         assert paged.text == ("paged Priya via phone +91 98000 00001; "
                               "PagerDuty accepted the trigger (dk-123)")
         assert paged.data["pagerduty"]["status"] == 202
+
+
+async def test_pane_shows_hostile_names_as_visible_escapes(db_path, clock, store, incident, tmp_path):
+    path = tmp_path / "firedesk.toml"
+    path.write_text((FIXTURES / "payments.toml").read_text().replace('"Priya"', '"Pri\\u001b]0;owned\\u0007ya"'))
+    app = build_app(db_path, clock, config=load_config(path), actor="Lukas")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(WhoToWake)
+        prompts = [str(option.prompt) for option in pane.query_one(OptionList).options]
+        assert any("Pri^[]0;owned^Gya" in p for p in prompts)
+        assert not any("\x1b" in p or "\x07" in p for p in prompts)
