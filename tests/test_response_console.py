@@ -201,3 +201,23 @@ async def test_nag_shows_when_no_leader_after_a_few_minutes(db_path, clock, stor
         app.refresh_panes()
         await settle(pilot)
         assert not app.screen.query_one("#checklist-nag").display
+
+
+async def test_impact_is_recorded_and_shown(db_path, clock, store, incident):
+    from firedesk.response.impact import impact_for
+
+    clock.advance(minutes=20)
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        line = app.screen.query_one("#checklist-impact")
+        assert "not recorded" in str(line.render())
+        focus_checklist(app)
+        await pilot.press("m")
+        await wait_for_screen(pilot, ResponseForm)
+        await pilot.press(*"EU checkout fails", "enter", *"03:05", "up", "up", "enter")
+        await settle(pilot)
+        found = impact_for(store, incident.id)
+        assert (found.what, found.scope) == ("EU checkout fails", "many")
+        assert found.since.startswith("2026-11-22T03:05")
+        assert str(line.render()) == "Impact: EU checkout fails (many customers) since 03:05"

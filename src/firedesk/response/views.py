@@ -16,6 +16,7 @@ from firedesk.response.checklist import (
 )
 from firedesk.response.handover import HandoverOffer, pending_handover
 from firedesk.response.hypotheses import Hypothesis, hypotheses_for
+from firedesk.response.impact import Impact, impact_for
 from firedesk.response.tasks import Task, tasks_for
 from firedesk.roles.catalog import role_catalog
 from firedesk.roles.nag import Nag, missing_role_nags, nag_settings
@@ -35,6 +36,7 @@ class ChecklistView:
     overdue_tasks: int = 0
     open_hypotheses: int = 0
     offers: list[HandoverOffer] = field(default_factory=list)
+    impact: Impact | None = None
     check_ins: list[str] = field(default_factory=list)  # open tasks' check-in times
     nag_rule: dict = field(default_factory=dict)         # what `nags_at` needs, read once
 
@@ -71,7 +73,7 @@ def checklist_view(store: Store, incident: Incident | None, config: Config | Non
         nags=missing_role_nags(incident, now, **rule), open_tasks=len(tasks),
         overdue_tasks=sum(1 for t in tasks if t.is_overdue(now)),
         open_hypotheses=len([h for h in hypotheses_for(store, incident.id) if h.is_open]),
-        offers=[offer] if offer else [], check_ins=[t.check_in_at for t in tasks],
+        offers=[offer] if offer else [], impact=impact_for(store, incident.id), check_ins=[t.check_in_at for t in tasks],
         nag_rule=rule,
     )
 

@@ -2,7 +2,7 @@
 unfilled roles, and the door to tasks, hypotheses, the update composer and handover.
 
 Keys (with the list focused): x/Enter done · - not applicable · e note… (any state) ·
-k tasks & hypotheses · w write an update · b handover brief. A handover offered to the
+m impact… · k tasks & hypotheses · w write an update · b handover brief. A handover offered to the
 person at this console opens its brief by itself, once.
 """
 
@@ -32,12 +32,14 @@ class ChecklistPane(Vertical):
     ChecklistPane { height: 1fr; min-height: 3; }
     ChecklistPane #checklist-nag { height: auto; text-style: bold; background: $warning 20%; padding: 0 1; }
     ChecklistPane #checklist-summary { height: 1; color: $text-muted; padding: 0 1; }
+    ChecklistPane #checklist-impact { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     ChecklistPane #checklist-items { height: 1fr; border: none; padding: 0; background: $surface; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("x", "mark('done')", "Done", id="checklist.done"),
         Binding("minus", "mark('na')", "N/A", id="checklist.na"),
         Binding("e", "note", "Note…", id="checklist.note"),
+        Binding("m", "impact", "Impact…", id="checklist.impact"),
         Binding("k", "work", "Tasks & hypotheses", id="checklist.work"),
         Binding("w", "compose_update", "Write update", id="checklist.update"),
         Binding("b", "handover", "Handover brief", id="checklist.handover"),
@@ -56,6 +58,7 @@ class ChecklistPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="checklist-nag", markup=False)
+        yield Static("", id="checklist-impact", markup=False)
         yield Static("Reading the checklist…", id="checklist-summary", markup=False)
         yield OptionList(id="checklist-items", markup=False)
 
@@ -91,6 +94,7 @@ class ChecklistPane(Vertical):
             options.clear_options()
             return
         self._show_summary(data)
+        self._show_impact(data)
         self.border_subtitle = f"{data.progress}"
         if self.parent is not None and hasattr(self.parent, "border_subtitle"):
             self.parent.border_subtitle = f"{data.progress} checked"
@@ -109,6 +113,15 @@ class ChecklistPane(Vertical):
             (i.id for i in data.items if i.state == "open"), data.items[0].id if data.items else None)
         if target in ids:
             options.highlighted = ids.index(target)
+
+    def _show_impact(self, data: ChecklistView) -> None:
+        line = self.query_one("#checklist-impact", Static)
+        impact = data.impact
+        if impact is None:
+            line.update("Impact: not recorded (m)")
+            return
+        since = parse_utc(impact.since).astimezone(self.app.zone).strftime("%H:%M")
+        line.update(one_line(f"Impact: {impact.describe()} since {since}"))
 
     def _show_summary(self, data: ChecklistView) -> None:
         work = f"{data.open_tasks} task{'s' if data.open_tasks != 1 else ''}"
@@ -193,6 +206,39 @@ class ChecklistPane(Vertical):
             [("note", "What was found:", item.note or "", "optional note", False)],
             choices=[("done", "done"), ("na", "not applicable"), ("open", "open again")],
             chosen="done" if item.state == "open" else item.state,
+        ), chosen)
+
+    def action_impact(self) -> None:
+        """State what is affected, for how many customers, since when."""
+        from firedesk.clock import parse_when, to_iso
+        from firedesk.errors import FiredeskError
+        from firedesk.response.impact import SCOPE_WORDS, record_impact
+        from firedesk.screens.response_form import ResponseForm
+
+        data = self.data
+        if data is None or data.incident is None:
+            return
+        incident, current = data.incident, data.impact
+        app = self.app
+
+        def chosen(values: dict | None) -> None:
+            if not values:
+                return
+            since = None
+            if values["since"]:
+                try:
+                    since = to_iso(parse_when(values["since"], app.clock(), app.zone))
+                except FiredeskError as exc:
+                    app.notify(str(exc), title="Not recorded", severity="error", markup=False)
+                    return
+            app.run_write(record_impact, incident, values["what"], author=app.actor,
+                          scope=values["choice"], since=since, done="impact recorded")
+
+        app.push_screen(ResponseForm(
+            f"{incident.key} impact: what is affected, for whom, since when?",
+            [("what", "Affected:", current.what if current else "", "e.g. EU checkout fails", True),
+             ("since", "Since (HH:MM, blank = as before):", "", "14:02", False)],
+            choices=list(SCOPE_WORDS.items()), chosen=current.scope if current else "unknown",
         ), chosen)
 
     def _incident_id(self) -> int | None:
