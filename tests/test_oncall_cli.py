@@ -173,3 +173,11 @@ def test_plain_output_makes_hostile_config_text_visible(firedesk, tmp_path):
     assert "\x1b" not in result.stdout
     result = firedesk("--config", str(config), "oncall", "--at", "2026-12-04T03:00Z")
     assert "Pri^[[2Jya" in result.stdout and "\x1b" not in result.stdout
+
+
+def test_at_far_away_is_refused_in_one_line(firedesk):
+    for far in ("9999-12-31T00:00Z", "+99999999w", "-3000000d"):
+        result = firedesk("--config", PAYMENTS, "oncall", "--at", far)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"firedesk: error: '{far}' is too far away; use a time between 1970 and 2200")

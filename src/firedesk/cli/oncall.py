@@ -30,8 +30,14 @@ def parse_at(text: str | None, now: datetime, zone: tzinfo) -> datetime:
         return now.astimezone(timezone.utc)
     raw = text.strip()
     if raw[0] in "+-":
-        delta = parse_duration(raw[1:])
-        return (now + delta if raw[0] == "+" else now - delta).astimezone(timezone.utc)
+        try:
+            delta = parse_duration(raw[1:])
+            moment = now + delta if raw[0] == "+" else now - delta
+        except OverflowError:
+            moment = datetime.max.replace(tzinfo=timezone.utc)
+        if not 1970 <= moment.year <= 2200:
+            raise InvalidInput(f"{text!r} is too far away; use a time between 1970 and 2200")
+        return moment.astimezone(timezone.utc)
     match = _CLOCK.match(raw)
     if match:
         hour, minute = int(match.group(1)), int(match.group(2))
@@ -46,6 +52,8 @@ def parse_at(text: str | None, now: datetime, zone: tzinfo) -> datetime:
                            "HH:MM (today), now, or +2h") from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
+    if not 1970 <= moment.year <= 2200:
+        raise InvalidInput(f"{text!r} is too far away; use a time between 1970 and 2200")
     return moment.astimezone(timezone.utc)
 
 

@@ -122,6 +122,9 @@ class _Loader:
         if not isinstance(value, datetime):
             self.problem(key, "must be a date-time like 2026-11-20T00:00+01:00")
             return None
+        if not 1970 <= value.year <= 2200:  # also keeps date arithmetic far from overflow
+            self.problem(key, f"{value.isoformat()} is outside 1970-2200")
+            return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=zone)
         return value.astimezone(ZoneInfo("UTC"))
@@ -208,7 +211,7 @@ class _Loader:
                 start = None
         if isinstance(start, datetime):
             start = start.date()
-        if not isinstance(start, date):
+        if not isinstance(start, date) or not 1970 <= start.year <= 2200:
             self.problem(f"{where}.start", "must be the date of the first handoff, like 2026-11-03")
             return None
         if length_days is None or handoff is None:
