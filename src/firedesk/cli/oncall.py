@@ -70,7 +70,7 @@ def _load(env: Env):  # -> OnCall
 
 
 def _zone_label(zone: tzinfo) -> str:
-    return getattr(zone, "key", None) or datetime.now(zone).strftime("UTC%z")
+    return getattr(zone, "key", None) or datetime.now(zone).tzname() or "local time"
 
 
 def _when(moment: datetime, zone: tzinfo, with_date: bool = True) -> str:
