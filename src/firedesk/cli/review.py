@@ -20,7 +20,12 @@ def _zone_name(env: Env, zone: str | None) -> str:
     if zone:
         zone_named(zone)  # a clear error for an unknown zone
         return "UTC" if zone.upper() == "UTC" else zone
-    return zone_name(env.zone())
+    name = zone_name(env.zone())
+    try:
+        zone_named(name)
+    except InvalidInput:
+        return "UTC"  # the machine's zone has no IANA name (only an abbreviation)
+    return name
 
 
 def _people(env: Env) -> list[str]:
