@@ -104,7 +104,7 @@ def test_nag_after_a_few_minutes_without_leader_or_comms(store, clock):
     clock.advance(minutes=6)
     nags = missing_role_nags(made, clock(), after_minutes=5, keys={"leader": "l"})
     assert [n.role for n in nags] == ["leader", "communications"]
-    assert nags[0].text.startswith("No leader for 6m") and "press L" in nags[0].text
+    assert nags[0].text.startswith("No leader for 6m") and "press l" in nags[0].text
     assign_role(store, made, "leader", "alice", author="a")
     config = parse_config({"nag": {"after_minutes": 10}})
     assert nags_for(store, resolve_incident(store, made.id), config, clock()) == []

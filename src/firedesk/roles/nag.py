@@ -74,7 +74,7 @@ def missing_role_nags(
         if empty < timedelta(minutes=after_minutes):
             continue
         key = (keys or {}).get(role)
-        how = (f"press {key.upper()} on the roles board, or " if key else "") + \
+        how = (f"press {key} in the console, or " if key else "") + \
             f"`firedesk assign {incident.key} {role} NAME`"
         nags.append(Nag(role, empty, f"No {role} for {format_duration(empty)}: {_WHY.get(role, 'the role is empty')}. "
                                      f"Someone please take it ({how})."))

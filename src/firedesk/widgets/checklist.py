@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from firedesk.clock import parse_utc
+from firedesk.clock import format_duration, parse_utc
 from firedesk.response.checklist import STATE_WORDS, ChecklistItem, check_item
 from firedesk.response.views import ChecklistView, checklist_view
 from firedesk.text import one_line
@@ -30,7 +30,7 @@ class ChecklistPane(Vertical):
     BORDER_TITLE = "Checklist"
     DEFAULT_CSS = """
     ChecklistPane { height: 1fr; min-height: 3; }
-    ChecklistPane #checklist-nag { height: auto; text-style: bold; background: $warning 20%; padding: 0 1; }
+    ChecklistPane #checklist-nag { height: auto; max-height: 2; text-style: bold; background: $warning 20%; padding: 0 1; }
     ChecklistPane #checklist-summary { height: 1; color: $text-muted; padding: 0 1; }
     ChecklistPane #checklist-impact { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     ChecklistPane #checklist-items { height: 1fr; border: none; padding: 0; background: $surface; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -143,13 +143,19 @@ class ChecklistPane(Vertical):
     def _show_nags(self, data: ChecklistView) -> None:
         nag = self.query_one("#checklist-nag", Static)
         nag.display = bool(data.nags)
-        nag.update("\n".join(n.text for n in data.nags))
-        for n in data.nags:
-            key = (data.incident.id if data.incident else 0, n.role)
-            if key not in self._nagged:  # a notice once; the line stays while it is true
-                self._nagged.add(key)
-                self.app.notify(n.text, title="A role is empty", severity="warning",
-                                markup=False, timeout=10)
+        # One line in the pane (the full sentence is in the notice): room is scarce at 80x24.
+        keys = [k for n in data.nags if (k := data.nag_rule.get("keys", {}).get(n.role))]
+        nag.update("! " + " · ".join(f"No {n.role} for {format_duration(n.empty_for)}"
+                                     for n in data.nags)
+                   + (f" — press {'/'.join(keys)}" if keys else ""))
+        incident_id = data.incident.id if data.incident else 0
+        fresh = [n for n in data.nags if (incident_id, n.role) not in self._nagged]
+        if fresh:  # one short notice when a role first goes unfilled; the line stays
+            self._nagged.update((incident_id, n.role) for n in fresh)
+            self.app.notify(" ".join(n.text.split(": ")[0] + "." for n in fresh)
+                            + (f" Press {'/'.join(keys)} to assign." if keys else ""),
+                            title="Please fill the role", severity="warning", markup=False,
+                            timeout=10)
 
     def _prompt_handover(self, data: ChecklistView) -> None:
         """An offer to the person at this console opens its brief (once per offer)."""
