@@ -136,3 +136,24 @@ def test_cli_tasks_and_impact(firedesk):
     assert state["open_tasks"] == []
     assert state["impact"]["what"] == "EU checkout errors" and state["impact"]["scope"] == "many"
     assert "many customers" in firedesk("impact", "1", check=True).stdout
+
+
+def test_two_processes_conclude_the_same_hypothesis_once(firedesk, db_path, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    firedesk("declare", "x", "--severity", "SEV2", check=True)
+    firedesk("hypothesis", "1", "bad deploy", check=True)
+    env = {**os.environ, "FIREDESK_DB": str(db_path), "TZ": "UTC"}
+    racers = [subprocess.Popen(
+        [sys.executable, "-m", "firedesk", "--as", who, "conclude", "1", "H1", verdict,
+         "--evidence", f"{who} saw it"], env=env, cwd=tmp_path, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for who, verdict in (("ana", "confirmed"), ("ben", "ruled-out"))]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in racers]
+    assert sorted(code for code, _ in results) == [0, 1]
+    assert "was already" in next(err for code, err in results if code == 1)
+    timeline = json.loads(firedesk("timeline", "1", "--json").stdout)
+    assert [e["kind"] for e in timeline].count("conclusion") == 1
+    assert firedesk("verify").returncode == 0
