@@ -19,6 +19,9 @@ from firedesk.store import events_for
 from firedesk.store.store import Store
 
 
+RECENT = 8
+
+
 @dataclass(frozen=True)
 class ReplayState:
     """One moment of an incident: what its console showed then."""
@@ -35,7 +38,7 @@ class ReplayState:
     last_entry: dict[str, Any] | None
     events: int
     checklist_done: int = 0
-    notes: list[str] = field(default_factory=list)
+    recent: list[dict[str, Any]] = field(default_factory=list)  # the last entries, oldest first
 
     @property
     def declared(self) -> bool:
@@ -56,6 +59,7 @@ def state_at(incident: Incident, events: Sequence[Event], at: str,
     tasks: dict[int, str] = {}
     checklist: dict[str, str] = {}
     last_update = last_entry = None
+    recent: list[dict[str, Any]] = []
     count = 0
     for e in events:
         if parse_utc(e.recorded_at) > moment:
@@ -88,6 +92,9 @@ def state_at(incident: Incident, events: Sequence[Event], at: str,
             last_update = {"at": e.at, "author": e.author, "text": e.text, "event_id": e.id}
         last_entry = {"at": e.at, "author": e.author, "kind": e.kind, "text": e.text,
                       "event_id": e.id}
+        recent.append(last_entry)
+        if len(recent) > 2 * RECENT:
+            del recent[:-RECENT]
     shown_alerts = []
     for a in alerts:
         if not a.first_seen or parse_utc(a.first_seen) > moment:
@@ -110,6 +117,7 @@ def state_at(incident: Incident, events: Sequence[Event], at: str,
         open_tasks=list(tasks.values()), alerts=shown_alerts, last_update=last_update,
         last_entry=last_entry, events=count,
         checklist_done=sum(1 for s in checklist.values() if s in ("done", "na")),
+        recent=recent[-RECENT:],
     )
 
 

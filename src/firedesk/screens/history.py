@@ -105,9 +105,15 @@ def replay_text(state: ReplayState, zone, position: str) -> Text:  # noqa: ANN00
         text.append(visible(state.last_update["text"], multiline=True))
     else:
         text.append("none yet")
-    if state.last_entry:
-        text.append("\nlatest entry: ", "bold")
-        text.append(f"{state.last_entry['kind']} {one_line(state.last_entry['text'], 90)}")
+    if state.recent:
+        text.append("\n\ntimeline up to here:\n", "bold")
+        for entry in state.recent:
+            at = parse_utc(entry["at"]).astimezone(zone)
+            text.append(f"{at:%H:%M} ", "dim")
+            body = entry["text"]
+            kind = "" if body.startswith(f"{entry['kind']}: ") else f" {entry['kind']}:"
+            text.append(f"{one_line(entry['author'], 16)}{kind} ")
+            text.append(one_line(body, 100) + "\n")
     return text
 
 
@@ -120,8 +126,8 @@ class HistoryScreen(Screen):
     HistoryScreen #history-list-pane { width: 1fr; }
     HistoryScreen #history-list { height: 1fr; border: none; background: $surface; }
     HistoryScreen #history-side { width: 1fr; }
-    HistoryScreen #replay-pane { height: 2fr; }
-    HistoryScreen #similar-pane { height: 1fr; }
+    HistoryScreen #replay-pane { height: 1fr; }
+    HistoryScreen #similar-pane { height: auto; max-height: 12; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back", id="history.back"),
