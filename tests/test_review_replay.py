@@ -28,6 +28,7 @@ def test_replay_at_three_moments(store, clock):
     assert middle.last_update["text"].startswith("Investigating elevated checkout errors")
     assert all(a["status"] == "firing" for a in middle.alerts)
     assert middle.checklist_done == 2
+    assert [e["event_id"] for e in middle.recent] == list(range(12, 20))  # the last 8, in order
 
     late = replay.at("2026-11-22T04:00:00Z")
     assert (late.status, late.severity) == ("monitoring", "SEV1")
