@@ -204,3 +204,17 @@ def test_ordering_firing_first_then_severity(store, clock):
                           ends="2026-11-22T02:59:00Z"))
     assert [a.dedup_key for a in list_alerts(store)] == ["crit", "low", "gone"]
     assert [a.dedup_key for a in list_alerts(store, status="resolved")] == ["gone"]
+
+
+def test_demo_stream_fires_repeats_and_resolves(store, clock):
+    from firedesk.intake.simulate import DEMO_ALERTS, feed_demo_alert
+
+    for step in range(len(DEMO_ALERTS) * 4):
+        clock.advance(seconds=30)
+        feed_demo_alert(store, step)
+    alerts = list_alerts(store)
+    assert len(alerts) == len(DEMO_ALERTS)
+    assert {a.status for a in alerts} == {"resolved"} and {a.count for a in alerts} == {4}
+    clock.advance(seconds=30)
+    feed_demo_alert(store, len(DEMO_ALERTS) * 4)
+    assert list_alerts(store, status="firing")[0].severity == "critical"

@@ -19,6 +19,7 @@ from firedesk.errors import StoreError
 from firedesk.intake.alert import MalformedPayload, UnrecognisedPayload
 from firedesk.intake.detect import parse_delivery
 from firedesk.intake.storage import Recorded, record_delivery
+from firedesk.text import one_line
 
 if TYPE_CHECKING:
     from firedesk.intake.receiver import Receiver
@@ -62,14 +63,14 @@ def spool_one(receiver: "Receiver", path: Path) -> str:
     except UnrecognisedPayload as exc:
         return _fail(path, str(exc))
     except StoreError as exc:
-        log.warning("%s: %s (will retry)", path.name, exc)
+        log.warning("%s: %s (will retry)", one_line(path.name), exc)
         return "retry"
     done = path.parent / "done"
     done.mkdir(exist_ok=True)
     path.rename(_unique(done / path.name))
     if receiver.on_recorded:
         receiver.on_recorded(result)
-    log.info("%s: %s", path.name, "duplicate" if result.duplicate else f"{result.mentions} alert(s)")
+    log.info("%s: %s", one_line(path.name), "duplicate" if result.duplicate else f"{result.mentions} alert(s)")
     return "done"
 
 
@@ -79,7 +80,7 @@ def _fail(path: Path, reason: str) -> str:
     target = _unique(failed / path.name)
     path.rename(target)
     target.with_name(target.name + ".reason.txt").write_text(reason + "\n")
-    log.warning("%s: failed: %s", path.name, reason)
+    log.warning("%s: failed: %s", one_line(path.name), one_line(reason))
     return "failed"
 
 
