@@ -1,5 +1,7 @@
 """Snapshots of the incident screen at 80x24 and 120x40 (frozen clock, no cursor blink).
 
+The timeline holds more than fits at 80x24, so the scrollbar state is always the same.
+
 Look at the SVGs in tests/__snapshots__/ before accepting a change
 (`pytest tests/test_console_snapshots.py --snapshot-update`)."""
 
@@ -32,6 +34,11 @@ def ongoing(store, clock):
                                author="Sam", kind="update")),
         (12, lambda: assign_role(store, incident, "communications", "Sam", author="Dana")),
         (15, lambda: add_entry(store, incident, "Rollback at 40/40; p99 900ms.", author="tester")),
+        (16, lambda: add_entry(store, incident, "Idle connections draining; 96 left.", author="Marco")),
+        (18, lambda: add_entry(store, incident, "Retry queue stuck at 14k.", author="Priya",
+                               kind="hypothesis")),
+        (19, lambda: add_entry(store, incident, "Scaling retry workers 4 → 12.", author="Marco",
+                               kind="action")),
     ]
     for minutes, write in script:
         clock.advance(minutes=1)

@@ -56,6 +56,7 @@ class FiredeskApp(App):
         Binding("f1", "help", "Help", id="help"),
         Binding("question_mark", "help", "Help", show=False, id="help-alt"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("f7", "history", "History of past incidents", show=False, id="history"),
     ]
 
     def __init__(self, store_path: Path | str, config: Config, actor: str, clock: Clock,
@@ -217,6 +218,12 @@ class FiredeskApp(App):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.binding_rows()))
+
+    def action_history(self) -> None:
+        from firedesk.screens.history import HistoryScreen
+
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen())
 
     def binding_rows(self) -> list[tuple[str, str, str, str]]:
         """(where, key, description, id) for every binding of the app and the open screen."""

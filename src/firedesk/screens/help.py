@@ -14,8 +14,8 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close help", id="help-close"),
-        Binding("f1", "dismiss", "Close help", show=False),
-        Binding("q", "dismiss", "Close help", show=False),
+        Binding("f1", "dismiss", "Close help", show=False, id="help-close-f1"),
+        Binding("q", "dismiss", "Close help", show=False, id="help-close-q"),
     ]
 
     def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:

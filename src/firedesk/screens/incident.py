@@ -19,7 +19,9 @@ from firedesk.errors import FiredeskError
 from firedesk.model import ENTRY_KINDS, SEVERITIES, STATUSES, Incident
 from firedesk.roles import BUILTIN_ROLES, Role, role_catalog
 from firedesk.screens.incident_data import IncidentView, load_incident_view, older_events
-from firedesk.store import add_entry, assign_role, save_draft, set_severity, set_status
+from firedesk.store import (
+    add_entry, assign_role, release_role, save_draft, set_severity, set_status,
+)
 from firedesk.widgets.alert_feed import AlertFeed
 from firedesk.widgets.checklist import ChecklistPane
 from firedesk.widgets.header import IncidentHeader
@@ -250,7 +252,10 @@ class IncidentScreen(Screen):
         roster = self.view.roster if self.view else []
 
         def chosen(person: str | None) -> None:
-            if person:
+            if person and person in [t.person for t in holders]:
+                self.app.run_write(release_role, incident, role.name, person,
+                                   author=self.app.actor, done=f"{person} is no longer {role.name}")
+            elif person:
                 self.app.run_write(assign_role, incident, role.name, person,
                                    author=self.app.actor, shared=role.shared,
                                    done=f"{person} is {role.name}")

@@ -16,12 +16,13 @@ NEW = "\x00new:"
 
 
 class PersonPicker(ModalScreen[str | None]):
-    """Type to filter; Enter takes the highlighted person, or the typed name if none match."""
+    """Type to filter; Enter takes the highlighted person, or the typed name if none match.
+    Choosing someone who holds the role already releases them (the screen decides)."""
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="person-cancel"),
-        Binding("down", "move(1)", "Next person", show=False),
-        Binding("up", "move(-1)", "Previous person", show=False),
+        Binding("down", "move(1)", "Next person", show=False, id="person-next"),
+        Binding("up", "move(-1)", "Previous person", show=False, id="person-previous"),
     ]
 
     def __init__(self, role: Role, roster: list[str], holders: list[str], config) -> None:  # noqa: ANN001
@@ -49,7 +50,7 @@ class PersonPicker(ModalScreen[str | None]):
     def _label(self, name: str) -> str:
         person = self.config.person(name) if self.config else None
         extra = f"  ({person.timezone})" if person and person.timezone else ""
-        held = "  holds it now" if name in self.holders else ""
+        held = "  holds it now: Enter releases" if name in self.holders else ""
         return one_line(name, 40) + one_line(extra) + held
 
     def _fill(self, typed: str) -> None:

@@ -28,6 +28,7 @@ class PickerScreen(Screen):
     """Enter opens the highlighted incident; n declares a new one."""
 
     HELP_TITLE = "Incidents"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]
     BINDINGS = [
         Binding("n", "declare", "Declare incident", id="declare"),
         Binding("z", "zoom", "Zoom pane", id="picker-zoom"),
@@ -82,16 +83,20 @@ class PickerScreen(Screen):
             self.reload()
 
     def _prompt(self, incident: Incident) -> Text:
+        """Two lines: key, severity, status and age; then the title (never markup)."""
         now = self.app.clock()
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{incident.key:<8}", "bold")
-        text.append(f"{incident.severity} ", "bold" if incident.is_open else "dim")
-        text.append(f"{incident.status:<14}", "" if incident.is_open else "dim")
-        text.append(one_line(incident.title, 120), "" if incident.is_open else "dim")
+        quiet = "" if incident.is_open else "dim"
         start = parse_utc(incident.declared_at)
-        text.append(f"  {start.astimezone(self.app.zone):%b%d %H:%M}", "dim")
-        if incident.is_open:
-            text.append(f" · open {format_duration(now - start)}", "dim")
+        text = Text(style=quiet)
+        text.append(f"{incident.key:<7}", "bold")
+        text.append(f"{incident.severity}  ", "bold" if incident.is_open else "")
+        text.append(incident.status.upper() if not incident.is_open else incident.status)
+        when = f"{start.astimezone(self.app.zone):%b %d %H:%M}"
+        age = f"open {format_duration(now - start)}" if incident.is_open else f"declared {when}"
+        text.append(f"  {age}\n", "dim")
+        text.append(f"       {one_line(incident.title, 120)}")
+        if incident.service:
+            text.append(f"  [{one_line(incident.service, 40)}]", "dim")
         return text
 
     def show_data(self, data: dict) -> None:

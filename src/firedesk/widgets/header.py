@@ -34,7 +34,7 @@ class IncidentHeader(Horizontal):
         self.last_update_at: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("INC-…", id="hdr-key", markup=False)
+        yield Label("…", id="hdr-key", markup=False)
         yield Label("", id="hdr-severity", markup=False)
         yield Label("", id="hdr-status", markup=False)
         yield Label("", id="hdr-title", markup=False)

@@ -56,12 +56,12 @@ class Timeline(ScrollView, can_focus=True):
         "timeline--system", "timeline--decision", "timeline--update", "timeline--empty",
     }
     BINDINGS = [
-        Binding("up", "scroll_up", "Scroll up", show=False),
-        Binding("down", "scroll_down", "Scroll down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "scroll_home", "Oldest loaded", show=False),
-        Binding("end", "scroll_end", "Newest", show=False),
+        Binding("up", "scroll_up", "Scroll up", show=False, id="timeline-up"),
+        Binding("down", "scroll_down", "Scroll down", show=False, id="timeline-down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="timeline-pageup"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="timeline-pagedown"),
+        Binding("home", "scroll_home", "Scroll to the oldest (reads older pages)", show=False, id="timeline-home"),
+        Binding("end", "scroll_end", "Newest", show=False, id="timeline-end"),
     ]
 
     class NeedsOlder(Message):
@@ -190,6 +190,8 @@ class Timeline(ScrollView, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        if self._width and self._text_width() != self._width:
+            self._rebuild()  # the width changed without a resize (a scrollbar came or went)
         if self._restyle:
             self._restyle = False
             if self._width:
