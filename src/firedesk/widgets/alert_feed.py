@@ -1,8 +1,9 @@
 """The Alerts pane: the live, deduplicated alert feed, triaged from the keyboard.
 
 Firing first, then by severity (critical first); snoozed and noise alerts after the
-rest of the firing ones; resolved last. Each row: status, severity (as a word, never
-colour alone), service, count, age, who acked, the incident it is attached to, title.
+rest of the firing ones; resolved last (marked `ok`). Each row: severity as a word
+(never colour alone), ✓ when acked, count, age, title, service, flags (z snoozed,
+n noise, ~ flapping), who acked and the incident it is attached to.
 
 Keys with the list focused: a ack · s snooze… · + attach to this incident · m noise ·
 Enter details · ! declare from alert · / filter (text, or label=value) · space select ·
@@ -210,28 +211,31 @@ class AlertFeed(Vertical, can_focus=False):
         options.highlighted = next(i for i, a in enumerate(self.shown) if a.id == target)
 
     def _row(self, alert: AlertRow, now: datetime, data: AlertFeedData) -> Text:
+        """`● CRIT ✓ ×4 12m Title — service [z~] ✓priya INC-3`: what matters first, so a
+        narrow pane still shows severity, ack, count, age and the title."""
         quiet = alert.status != "firing" or alert.noise or alert.snoozed(data.now)
         text = Text(no_wrap=True, overflow="ellipsis", style="dim" if quiet else "")
-        text.append("● " if alert.id in self.selected else "  ", "bold")
-        text.append("FIRE " if alert.status == "firing" else "ok   ",
-                    "bold" if alert.status == "firing" else "")
+        text.append("●" if alert.id in self.selected else " ", "bold")
+        if alert.status != "firing":
+            text.append("ok ")
         text.append(SEVERITY_WORD.get(alert.severity, alert.severity[:4].upper()),
-                    SEVERITY_STYLE.get(alert.severity, ""))
-        text.append(f" {one_line(alert.service or '-', 14):<14}")
-        text.append(f" ×{alert.count:<4}")
+                    SEVERITY_STYLE.get(alert.severity, "") if not quiet else "")
+        text.append(" ✓" if alert.acked_by else "  ", "bold")
         started = alert.starts_at or alert.first_seen
         age = format_duration(now - parse_utc(started)) if started else "-"
-        text.append(f" {age:>6} ")
+        text.append(f" ×{alert.count} {age} ")
+        text.append(one_line(alert.title), "bold" if alert.severity == "critical" and not quiet else "")
+        if alert.service:
+            text.append(f" — {one_line(alert.service, 24)}", "italic")
         flags = "".join(f for f, on in (("z", alert.snoozed(data.now)), ("n", alert.noise),
                                         ("~", alert.flapping)) if on)
         if flags:
-            text.append(f"[{flags}] ", "italic")
+            text.append(f" [{flags}]")
         if alert.acked_by:
-            text.append(f"✓{one_line(alert.acked_by, 12)} ", "italic")
+            text.append(f" ✓{one_line(alert.acked_by, 16)}")
         if alert.incident_id:
             current = data.incident is not None and alert.incident_id == data.incident.id
-            text.append(f"{alert.incident} ", "bold" if current else "")
-        text.append(one_line(alert.title))
+            text.append(f" {alert.incident}", "bold" if current else "")
         return text
 
     # -- which alerts an action applies to ------------------------------------------------
