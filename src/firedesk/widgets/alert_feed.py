@@ -105,7 +105,8 @@ class AlertFeed(Vertical, can_focus=False):
     AlertFeed #alerts-summary { height: 1; color: $text-muted; padding: 0 1; }
     AlertFeed #alerts-problem { height: auto; background: $warning 20%; padding: 0 1; }
     AlertFeed #alerts-filter { height: 1; border: none; padding: 0 1; }
-    AlertFeed #alerts-list { height: 1fr; border: none; padding: 0; background: $surface; }
+    AlertFeed #alerts-list { height: 1fr; border: none; padding: 0; background: $surface;
+                             text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alerts.ack"),
