@@ -9,7 +9,7 @@ from textual.widgets import Input
 from firedesk.config import Config
 from firedesk.screens.incident import IncidentScreen
 from firedesk.screens.picker import PickerScreen
-from firedesk.store import Store, declare_incident, events_for, load_draft, resolve_incident, save_draft
+from firedesk.store import Store, assign_role, declare_incident, events_for, load_draft, resolve_incident, save_draft
 from test_console_helpers import build_app, settle, timeline_text
 
 
@@ -187,6 +187,7 @@ async def test_help_lists_every_binding_with_its_id(db_path, clock, incident):
                        "zoom", "incidents", "help", "quit"):
             assert wanted in ids
         assert ["Incident", "N", "Write note", "note"] in [list(r) for r in rows]
+        assert ["Everywhere", "?", "Help", "help-alt"] in [list(r) for r in rows]
         await pilot.press("escape")
 
 
@@ -240,3 +241,15 @@ async def test_draft_of_someone_else_is_not_offered(db_path, clock, store, incid
     async with app.run_test() as pilot:
         await settle(pilot)
         assert app.screen.query_one("#entry", Input).value == ""
+
+
+async def test_choosing_a_holder_again_releases_them(db_path, clock, store, incident):
+    assign_role(store, incident, "investigator", "Marco", author="Dana", shared=True)
+    assign_role(store, incident, "investigator", "Priya", author="Dana", shared=True)
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("i", *"Marco", "enter")
+        await settle(pilot)
+        assert resolve_incident(app.store, incident.id).roles["investigator"] == ["Priya"]
+        assert "Marco is no longer investigator" in timeline_text(app)

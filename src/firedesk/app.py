@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import tzinfo
 from functools import partial
 from pathlib import Path
@@ -229,9 +229,14 @@ class FiredeskApp(App):
         """(where, key, description, id) for every binding of the app and the open screen."""
         rows = []
         for where, node, binding in self.all_bindings():
-            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
-            rows.append((where, key, binding.description or binding.action, binding.id or ""))
+            rows.append((where, self.key_for(binding), binding.description or binding.action,
+                         binding.id or ""))
         return rows
+
+    def key_for(self, binding: Binding) -> str:
+        """The key as people see it (`?`, `ctrl+q`), after the config's keymap."""
+        key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+        return self.get_key_display(replace(binding, key=key.split(",")[0], key_display=None))
 
     def all_bindings(self) -> Iterable[tuple[str, Any, Binding]]:
         yield from (("Everywhere", self, b) for b in _bindings(self))
@@ -252,9 +257,9 @@ class FiredeskApp(App):
             if binding.action in ("command_palette",) or (node, binding.action) in seen:
                 continue
             seen.add((node, binding.action))
-            key = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
             yield SystemCommand(f"{binding.description or binding.action}",
-                                f"{where} · key {key}", partial(node.run_action, binding.action))
+                                f"{where} · key {self.key_for(binding)}",
+                                partial(node.run_action, binding.action))
 
 
 def _bindings(node: Any) -> list[Binding]:
