@@ -260,7 +260,8 @@ class StormResult:
     webhook_ms: list[float]
     fingerprints: list[str]
     outputs: list[str]             # every process's stdout and stderr, for "locked" etc.
-    seconds: float
+    seconds: float                 # from "go" until every console had finished
+    send_seconds: float            # from "go" until the last webhook was answered
 
 
 def start_receiver(db: Path | str, workdir: Path) -> tuple[subprocess.Popen[str], str]:
@@ -296,6 +297,7 @@ def run_storm(db: Path | str, workdir: Path, *, consoles: int, notes_each: int,
     webhook_ms: list[float] = []
     fingerprints: list[str] = []
     lock = threading.Lock()
+    last_answer = [0.0]
     try:
         for writer in writers:
             line = writer.stdout.readline()
@@ -319,6 +321,7 @@ def run_storm(db: Path | str, workdir: Path, *, consoles: int, notes_each: int,
                     answer = http.post(f"{base}/hooks/alertmanager", content=alert_payload(fingerprint))
                     took = (time.perf_counter() - sent) * 1000
                     with lock:
+                        last_answer[0] = max(last_answer[0], time.perf_counter())
                         statuses.append(answer.status_code)
                         webhook_ms.append(took)
                         if answer.status_code == 200:
@@ -350,7 +353,8 @@ def run_storm(db: Path | str, workdir: Path, *, consoles: int, notes_each: int,
             receiver.kill()
             out, err = receiver.communicate()
         outputs += [out, err]
-    return StormResult(acks, statuses, webhook_ms, fingerprints, outputs, elapsed)
+    return StormResult(acks, statuses, webhook_ms, fingerprints, outputs, elapsed,
+                       max(last_answer[0] - began, 1e-9))
 
 
 def storm_problems(db: Path | str, result: StormResult, *, notes_expected: int) -> list[str]:
