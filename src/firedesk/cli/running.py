@@ -263,9 +263,10 @@ def update(env: Env, incident: str, text: str | None, audiences: tuple[str, ...]
     store = env.store
     found = _incident(env, incident)
     if draft:
-        click.echo(compose_update(store, found, env.config, template=template, now=env.clock()),
-                   nl=False)
-        click.echo()
+        from firedesk.text import visible
+
+        draft = compose_update(store, found, env.config, template=template, now=env.clock())
+        click.echo(visible(draft, multiline=True))
         return
     if text is None:
         raise FiredeskError(f"say what the update is: firedesk update {found.key} TEXT "
@@ -291,7 +292,7 @@ def update(env: Env, incident: str, text: str | None, audiences: tuple[str, ...]
     failed = [r for r in results if not r.ok]
     if failed:
         raise FiredeskError(
-            "; ".join(f"not sent to {r.audience}: {r.detail}" for r in failed)
+            "; ".join(f"not sent to {safe(r.audience)}: {safe(r.detail)}" for r in failed)
             + f" — the update is recorded (#{event.id}); send it again or copy it by hand"
         )
 

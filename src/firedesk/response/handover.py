@@ -27,6 +27,7 @@ from firedesk.response.updates import update_clock
 from firedesk.store.incidents import resolve_incident
 from firedesk.store.store import Store
 from firedesk.store.timeline import append_event, get_event
+from firedesk.text import one_line
 
 LEADER = "leader"
 
@@ -92,11 +93,11 @@ def offer_handover(
         leaders = _leaders(conn, incident.id)
         if leaders and author not in leaders:
             raise InvalidInput(
-                f"only the leader ({', '.join(leaders)}) can hand {incident.key} over; "
-                f"you are {author}"
+                f"only the leader ({one_line(', '.join(leaders), 60)}) can hand {incident.key} "
+                f"over; you are {one_line(author, 40)}"
             )
         if to in leaders:
-            raise InvalidInput(f"{to} already leads {incident.key}")
+            raise InvalidInput(f"{one_line(to, 40)} already leads {incident.key}")
         previous = conn.execute(
             "SELECT id, to_person FROM handover_offers WHERE incident_id = ? AND state = 'pending'",
             (incident.id,),
@@ -134,7 +135,8 @@ def accept_handover(store: Store, incident: Incident, *, person: str) -> Handove
         offer = HandoverOffer(*row)
         if offer.to != person:
             raise InvalidInput(
-                f"the handover of {incident.key} is offered to {offer.to}, not to you ({person})")
+                f"the handover of {incident.key} is offered to {one_line(offer.to, 40)}, "
+                f"not to you ({one_line(person, 40)})")
         accepted = append_event(
             store, incident_id=incident.id, kind="handover-accepted", author=person,
             text=f"{person} accepts the lead from {offer.offered_by}",
@@ -177,7 +179,8 @@ def withdraw_handover(store: Store, incident: Incident, *, author: str) -> Hando
             raise NotFound(f"no handover of {incident.key} is waiting")
         offer = HandoverOffer(*row)
         if author not in (offer.offered_by, offer.to, *_leaders(conn, incident.id)):
-            raise InvalidInput(f"only {offer.offered_by} or {offer.to} can withdraw this handover")
+            raise InvalidInput(f"only {one_line(offer.offered_by, 40)} or {one_line(offer.to, 40)} "
+                               "can withdraw this handover")
         event = append_event(
             store, incident_id=incident.id, kind="handover-withdrawn", author=author,
             text=f"handover to {offer.to} withdrawn", data={"to": offer.to},

@@ -14,6 +14,7 @@ from firedesk.errors import InvalidInput, NotFound
 from firedesk.model import Incident
 from firedesk.response.common import next_number, parse_number, require_text, touch_incident
 from firedesk.store.store import Store
+from firedesk.text import one_line
 from firedesk.store.timeline import append_event
 
 CONCLUSIONS = ("confirmed", "ruled-out")
@@ -131,7 +132,7 @@ def conclude_hypothesis(
             raise NotFound(f"no hypothesis H{number} in {incident.key}")
         if row[0] != "open":
             raise InvalidInput(
-                f"H{number} in {incident.key} was already {row[0]} by {row[2]}; "
+                f"H{number} in {incident.key} was already {row[0]} by {one_line(row[2], 40)}; "
                 "record new evidence as a new hypothesis or a note"
             )
         event = append_event(

@@ -16,6 +16,7 @@ from firedesk.errors import InvalidInput, NotFound
 from firedesk.model import Incident
 from firedesk.response.common import next_number, parse_number, require_text, touch_incident
 from firedesk.store.store import Store
+from firedesk.text import one_line
 from firedesk.store.timeline import append_event
 
 DEFAULT_CHECK_IN = "15m"
@@ -126,7 +127,8 @@ def close_task(
         if row is None:
             raise NotFound(f"no task T{number} in {incident.key}")
         if row[0] != "open":
-            raise InvalidInput(f"T{number} in {incident.key} is already {row[0]} (by {row[3]})")
+            raise InvalidInput(f"T{number} in {incident.key} is already {row[0]} "
+                               f"(by {one_line(row[3], 40)})")
         event = append_event(
             store, incident_id=incident.id, kind=f"task-{state}", author=author,
             text=f"T{number} {state}: {row[1]}" + (f" — {note}" if note else ""),

@@ -22,6 +22,7 @@ from firedesk.response.impact import impact_for
 from firedesk.response.tasks import tasks_for
 from firedesk.store.incidents import resolve_incident
 from firedesk.store.store import Store
+from firedesk.text import one_line
 from firedesk.store.timeline import append_event, events_for
 
 TEMPLATES = ("conditions", "executive")
@@ -118,7 +119,7 @@ def pick_audiences(config: Config | None, names: Iterable[str]) -> list[Audience
             continue
         match = next((a for a in known if a.name.lower() == name.lower()), None)
         if match is None:
-            listed = ", ".join(a.name for a in known) or "none configured ([comms.audiences.<name>])"
+            listed = one_line(", ".join(a.name for a in known), 200) or "none configured ([comms.audiences.<name>])"
             raise InvalidInput(f"unknown audience {name!r}; audiences: {listed}")
         if match not in picked:
             picked.append(match)
@@ -320,10 +321,11 @@ def send_to_slack(url: str, incident: Incident, text: str, *, audience: str = "s
         return Delivery(audience, False, f"Slack did not answer within {timeout:g}s")
     except httpx.HTTPError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return Delivery(audience, False, f"could not reach Slack: {reason[:120]}")
+        return Delivery(audience, False, f"could not reach Slack: {one_line(reason, 120)}")
     if 200 <= response.status_code < 300:
         return Delivery(audience, True, "sent to Slack", response.status_code)
-    answer = " ".join(response.text.split())[:80] or response.reason_phrase
+    # Whatever the far end answered is untrusted: one safe line, short.
+    answer = one_line(" ".join(response.text.split()), 80) or response.reason_phrase
     return Delivery(audience, False, f"Slack answered {response.status_code} ({answer})",
                     response.status_code)
 

@@ -23,7 +23,7 @@ from firedesk.response.updates import (
     send_to_slack,
 )
 from firedesk.store import resolve_incident
-from firedesk.text import one_line
+from firedesk.text import one_line, visible
 
 TEMPLATE_NAMES = {"conditions": "Conditions / Actions / Needs", "executive": "Executive summary"}
 
@@ -54,12 +54,12 @@ def send_recorded_update(app, incident: Incident, event, audiences: list[Audienc
         app.call_from_thread(app.run_write, record_delivery, incident, event.id, result,
                              author=app.actor)
         if result.ok:
-            app.call_from_thread(app.notify, f"Update sent to {audience.name}", markup=False,
-                                 timeout=4)
+            app.call_from_thread(app.notify, f"Update sent to {one_line(audience.name)}",
+                                 markup=False, timeout=4)
         else:
             app.call_from_thread(
-                app.notify, f"Not sent to {audience.name}: {result.detail}. The update is "
-                f"recorded (#{event.id}); send it again or copy it by hand.",
+                app.notify, one_line(f"Not sent to {audience.name}: {result.detail}. The update "
+                                     f"is recorded (#{event.id}); send it again or copy it by hand."),
                 title="Update not sent", severity="error", markup=False, timeout=12)
 
 
@@ -114,7 +114,8 @@ class UpdateComposer(ModalScreen[None]):
                  f"(pre-filled from the timeline; edit freely)")
         self.query_one("#composer-title", Label).update(one_line(title))
         area = self.query_one("#composer-text", TextArea)
-        area.load_text(data.draft)
+        # Record text is untrusted: controls shown as ^[ etc. before it reaches the screen.
+        area.load_text(visible(data.draft, multiline=True))
         picks = self.query_one("#composer-audiences", SelectionList)
         if picks.option_count == 0:
             for audience in data.audiences:

@@ -209,7 +209,7 @@ class ChecklistPane(Vertical):
 
         self.app.push_screen(ResponseForm(
             one_line(f"{item.id}: {item.text}", 70),
-            [("note", "What was found:", item.note or "", "optional note", False)],
+            [("note", "What was found:", one_line(item.note or ""), "optional note", False)],
             choices=[("done", "done"), ("na", "not applicable"), ("open", "open again")],
             chosen="done" if item.state == "open" else item.state,
         ), chosen)
@@ -242,7 +242,7 @@ class ChecklistPane(Vertical):
 
         app.push_screen(ResponseForm(
             f"{incident.key} impact: what is affected, for whom, since when?",
-            [("what", "Affected:", current.what if current else "", "e.g. EU checkout fails", True),
+            [("what", "Affected:", one_line(current.what) if current else "", "e.g. EU checkout fails", True),
              ("since", "Since (HH:MM, blank = as before):", "", "14:02", False)],
             choices=list(SCOPE_WORDS.items()), chosen=current.scope if current else "unknown",
         ), chosen)
