@@ -88,7 +88,18 @@ def ingest(env: Env, file, source: str, as_json: bool) -> None:  # noqa: ANN001
               help="Also take *.json payloads dropped in DIR (moved to done/ or failed/).")
 @pass_env
 def receive(env: Env, host: str, port: int, spool: str | None) -> None:
-    """Run the webhook receiver: POST /hooks/<source> or /hooks/auto, GET /healthz."""
+    """Run the webhook receiver: POST /hooks/<source> or /hooks/auto, GET /healthz.
+
+    \b
+    Every request needs a credential from firedesk.toml:
+      [receiver] token = "..."            bearer token, or the basic-auth password
+      [receiver.sources.pagerduty] secret X-PagerDuty-Signature (v1=, any may match)
+      [receiver.sources.sentry] secret    Sentry-Hook-Signature
+      [receiver.sources.grafana] secret   X-Grafana-Alerting-Signature (HMAC)
+      [receiver.sources.NAME] allow_unauthenticated = true   to accept none at all
+    [receiver] max_body (default 2MiB) answers 413 above it; a busy database answers
+    503 so senders retry; 2xx means the alerts are committed.
+    """
     import asyncio
     import logging
     from pathlib import Path

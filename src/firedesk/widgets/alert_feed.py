@@ -117,7 +117,7 @@ class AlertFeed(Vertical, can_focus=False):
         Binding("slash", "filter", "Filter", id="alerts.filter"),
         Binding("space", "select", "Select", show=False, id="alerts.select"),
         Binding("asterisk", "select_all", "Select shown", show=False, id="alerts.select-all"),
-        Binding("x", "silence", "Silence", show=False, id="alerts.silence"),
+        Binding("x", "silence", "Silence", id="alerts.silence"),
         Binding("d", "details", "Details", show=False, id="alerts.details"),
     ]
 
@@ -128,6 +128,12 @@ class AlertFeed(Vertical, can_focus=False):
         self.selected: set[int] = set()
         self.query_text = ""
         self._known_critical: set[tuple[int, int]] | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Silencing is offered only when an Alertmanager URL is configured."""
+        if action == "silence":
+            return bool(self.data and self.data.silence_url)
+        return True
 
     @staticmethod
     def load(store, incident, config):  # noqa: ANN001, ANN205 (runs in a worker thread)
@@ -163,7 +169,10 @@ class AlertFeed(Vertical, can_focus=False):
         """Render a fresh read; announce critical alerts that are new since the last one."""
         if data is None:
             return
+        had_url = bool(self.data and self.data.silence_url)
         self.data = data
+        if had_url != bool(data.silence_url):
+            self.refresh_bindings()
         news = critical_news(data.alerts, data.now)
         if self._known_critical is not None:
             for alert in (a for a in data.alerts if (a.id, a.fired_count) in news - self._known_critical):
