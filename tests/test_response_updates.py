@@ -139,6 +139,8 @@ def test_audiences_from_config_record_problems():
     with pytest.raises(InvalidInput, match="unknown audience 'press'"):
         pick_audiences(config, ["press"])
     assert [a.name for a in pick_audiences(config, ["all"])] == ["engineering", "execs", "bad"]
+    assert [a.name for a in pick_audiences(config, ["all"], "SEV2")] == ["engineering", "bad"]
+    assert [a.name for a in pick_audiences(config, ["execs"], "SEV2")] == ["execs"]  # asked by name
 
 
 def test_slack_sender_ok(slack, incident):

@@ -242,7 +242,8 @@ def impact(env: Env, incident: str, text: str | None, scope: str, since: str | N
 @click.argument("incident")
 @click.argument("text", required=False)
 @click.option("--to", "audiences", multiple=True, metavar="AUDIENCE",
-              help="Send to this configured audience (repeatable; `all` for every one).")
+              help="Send to this configured audience (repeatable; `all`: every one that "
+                   "wants this severity).")
 @click.option("--template", default="conditions", show_default=True,
               type=click.Choice(["conditions", "executive"], case_sensitive=False),
               help="Draft template: Conditions/Actions/Needs, or a short executive summary.")
@@ -273,7 +274,7 @@ def update(env: Env, incident: str, text: str | None, audiences: tuple[str, ...]
                             f"(or --draft for a pre-filled draft, `-` to read stdin)")
     if text == "-":
         text = sys.stdin.read()
-    picked = pick_audiences(env.config, audiences)  # unknown audience: error before recording
+    picked = pick_audiences(env.config, audiences, found.severity)  # unknown audience: error before recording
     event = record_update(store, found, text, author=env.actor,
                           audiences=[a.name for a in picked], template=template)
     results = deliver_update(store, found, event, picked, author=env.actor,

@@ -109,13 +109,16 @@ def send_timeout(config: Config | None) -> float:
     return DEFAULT_SEND_TIMEOUT
 
 
-def pick_audiences(config: Config | None, names: Iterable[str]) -> list[Audience]:
-    """The named audiences (`all` = every configured one); unknown names are an error."""
+def pick_audiences(config: Config | None, names: Iterable[str],
+                   severity: str | None = None) -> list[Audience]:
+    """The named audiences; `all` = every configured one that wants this severity.
+    Unknown names are an error (before anything is recorded)."""
     known = audiences_from(config)
     picked: list[Audience] = []
     for name in names:
         if name.lower() == "all":
-            picked.extend(a for a in known if a not in picked)
+            picked.extend(a for a in known if a not in picked
+                          and (severity is None or a.wants(severity)))
             continue
         match = next((a for a in known if a.name.lower() == name.lower()), None)
         if match is None:
