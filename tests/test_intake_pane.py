@@ -8,7 +8,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from conftest import PAYLOADS
 from textual.widgets import OptionList
 
 from firedesk.config import Config, parse_config
@@ -19,7 +18,8 @@ from firedesk.screens.alert_details import AlertDetails
 from firedesk.screens.incident import IncidentScreen
 from firedesk.screens.response_form import ResponseForm
 from firedesk.store import declare_incident, events_for
-from firedesk.widgets.alert_feed import AlertFeed, matches
+from firedesk.intake.feed import matches
+from firedesk.widgets.alert_feed import AlertFeed
 from test_console_helpers import TEAM, build_app, settle
 
 

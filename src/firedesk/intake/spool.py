@@ -9,7 +9,6 @@ half-written file is never read.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from pathlib import Path

@@ -14,7 +14,6 @@ with a notice even when this pane does not have the focus.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +26,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from firedesk.clock import format_duration, parse_utc
+from firedesk.intake.feed import (
+    AlertFeedData, critical_news, feed_order, load_feed, matches, silence_each,
+)
 from firedesk.intake.triage import AlertRow
 from firedesk.model import SEVERITIES
 from firedesk.text import one_line
@@ -34,65 +36,6 @@ from firedesk.text import one_line
 ROW_LIMIT = 1000  # the list is windowed: the newest/most urgent 1,000 rows
 SEVERITY_WORD = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 SEVERITY_STYLE = {"critical": "bold reverse", "high": "bold", "medium": "", "low": "dim", "info": "dim"}
-
-
-@dataclass
-class AlertFeedData:
-    """What `load` read (Textual-free, built in a worker thread)."""
-
-    incident: Any                       # firedesk.model.Incident or None (the picker)
-    alerts: list[AlertRow]
-    now: str
-    counts: dict[str, int]
-    problems: list[str] = field(default_factory=list)
-    silence_url: str | None = None
-
-
-def feed_order(alerts: list[AlertRow], now: str) -> list[AlertRow]:
-    """Firing (needing attention) → firing but snoozed/noise → resolved; stable otherwise."""
-    def rank(alert: AlertRow) -> int:
-        if alert.status != "firing":
-            return 2
-        return 1 if alert.noise or alert.snoozed(now) else 0
-    return sorted(alerts, key=rank)
-
-
-def matches(alert: AlertRow, query: str) -> bool:
-    """Every word must match: `key=value` a label (or service/severity/status/source),
-    anything else a case-insensitive substring of title, service, source or label values."""
-    for word in query.lower().split():
-        key, eq, value = word.partition("=")
-        if eq:
-            fields = {"service": alert.service, "severity": alert.severity,
-                      "status": alert.status, "source": alert.source}
-            labels = {k.lower(): v for k, v in alert.labels.items()}
-            actual = fields.get(key) if key in fields else labels.get(key)
-            if (actual or "").lower() != value:
-                return False
-            continue
-        haystack = " ".join([alert.title, alert.service or "", alert.source, alert.dedup_key,
-                             *alert.labels.values()]).lower()
-        if word not in haystack:
-            return False
-    return True
-
-
-def critical_news(alerts: list[AlertRow], now: str) -> set[tuple[int, int]]:
-    """(id, times fired) of critical alerts firing and not snoozed or noise."""
-    return {(a.id, a.fired_count) for a in alerts
-            if a.status == "firing" and a.severity == "critical" and not a.noise
-            and not a.snoozed(now)}
-
-
-def _silence(store, alerts, url, duration, *, reason, author):  # noqa: ANN001
-    """Silence each Alertmanager alert (in the write worker: network and SQLite)."""
-    from firedesk.intake.silences import silence_alert
-
-    done = 0
-    for alert in alerts:
-        silence_alert(store, alert, url, duration, reason=reason, author=author)
-        done += 1
-    return done
 
 
 class AlertFeed(Vertical, can_focus=False):
@@ -138,18 +81,7 @@ class AlertFeed(Vertical, can_focus=False):
     @staticmethod
     def load(store, incident, config):  # noqa: ANN001, ANN205 (runs in a worker thread)
         """Plain data for `show`: the feed (windowed), counts, poller problems."""
-        from firedesk.intake.poller import poll_problems
-        from firedesk.intake.settings import receiver_settings
-        from firedesk.intake.triage import feed_summary, list_alerts
-
-        url = None
-        if config is not None:
-            from firedesk.config import Config
-
-            # A scratch copy: config problems are reported once, by the app, not per read.
-            url = receiver_settings(Config(raw=config.raw)).source("alertmanager").url
-        return AlertFeedData(incident, list_alerts(store, limit=ROW_LIMIT), store.now(),
-                             feed_summary(store), poll_problems(store), url)
+        return load_feed(store, incident, config, limit=ROW_LIMIT)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="alerts-problem", markup=False)
@@ -334,7 +266,7 @@ class AlertFeed(Vertical, can_focus=False):
 
     def _silence(self, targets: list[AlertRow], duration, reason: str, url: str) -> None:  # noqa: ANN001
         self.selected.clear()
-        self.app.run_write(_silence, targets, url, duration, reason=reason, author=self.app.actor,
+        self.app.run_write(silence_each, targets, url, duration, reason=reason, author=self.app.actor,
                            done=f"{self._label(targets)} silenced in Alertmanager")
 
     def _ask_duration(self, verb: str, then, targets: list[AlertRow] | None = None) -> None:  # noqa: ANN001

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from firedesk.intake.alert import (
-    Alert, Parsed, UnrecognisedPayload, links_of, listing, string_map, text,
+    Alert, Parsed, UnrecognisedPayload, links_of, string_map, text,
 )
 from firedesk.intake.severity import normalise_severity
 from firedesk.intake.times import parse_time

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from firedesk.intake.alert import Alert, Parsed, UnrecognisedPayload, dig, listing, string_map, text
+from firedesk.intake.alert import Alert, Parsed, UnrecognisedPayload, listing, string_map, text
 from firedesk.intake.severity import normalise_severity
 from firedesk.intake.times import parse_time
 
