@@ -221,3 +221,34 @@ async def test_impact_is_recorded_and_shown(db_path, clock, store, incident):
         assert (found.what, found.scope) == ("EU checkout fails", "many")
         assert found.since.startswith("2026-11-22T03:05")
         assert str(line.render()) == "Impact: EU checkout fails (many customers) since 03:05"
+
+
+async def test_new_hypothesis_likelihood_and_check_in_from_the_dialog(db_path, clock, store,
+                                                                      incident):
+    assign_task(store, incident, "watch the queue", owner="Priya", author="Dana", check_in="5m")
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        focus_checklist(app)
+        await pilot.press("k")
+        work = await wait_for_screen(pilot, WorkScreen)
+        await pilot.press("y")
+        await wait_for_screen(pilot, ResponseForm)
+        await pilot.press(*"the 03:00 deploy", "down", "down", "enter")  # likelihood medium
+        await wait_for_screen(pilot, WorkScreen)
+        assert [(h.text, h.likelihood) for h in hypotheses_for(store, incident.id)] == [
+            ("the 03:00 deploy", "medium")]
+        options = work.query_one("#work-items", OptionList)
+        options.highlighted = [o.id for o in options.options].index("hyp:1")
+        await pilot.press("e")
+        await wait_for_screen(pilot, ResponseForm)
+        await pilot.press("down", "enter")  # medium → high
+        await wait_for_screen(pilot, WorkScreen)
+        assert hypotheses_for(store, incident.id)[0].likelihood == "high"
+        clock.advance(minutes=7)
+        options.highlighted = [o.id for o in options.options].index("task:1")
+        await pilot.press("e")
+        await wait_for_screen(pilot, ResponseForm)
+        await pilot.press("enter")  # default: check back in 15m from now
+        await wait_for_screen(pilot, WorkScreen)
+        assert tasks_for(store, incident.id)[0].check_in_at.startswith("2026-11-22T03:22")
