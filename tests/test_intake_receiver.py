@@ -280,3 +280,26 @@ def test_receive_command_serves_and_spools(firedesk, db_path, tmp_path):
         process.wait(10)
     listed = json.loads(firedesk("alerts", "--json", check=True).stdout)
     assert {a["source"] for a in listed} == {"alertmanager", "grafana"}
+
+
+def test_loop_answers_while_a_write_waits_for_the_lock(db_path):
+    """The SQLite wait happens on the writer thread: /healthz answers meanwhile, and the
+    webhook gets its 200 only once the commit happened."""
+    Store(db_path).close()
+    with running_receiver(db_path, {"token": TOKEN, "busy_timeout": "20s"}) as server:
+        blocker = sqlite3.connect(db_path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        outcome: dict[str, httpx.Response] = {}
+        poster = threading.Thread(target=lambda: outcome.setdefault(
+            "response", server.post("/hooks/auto", fixture_bytes("alertmanager_v4.json"))))
+        try:
+            poster.start()
+            assert server.http.get("/healthz").status_code == 200
+            assert poster.is_alive() and "response" not in outcome
+            assert count(db_path, "SELECT count(*) FROM alerts") == 0
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        poster.join(30)
+        assert outcome["response"].status_code == 200
+        assert count(db_path, "SELECT count(*) FROM alerts") == 1
