@@ -170,3 +170,14 @@ def test_brief_lists_active_snoozes_and_silences(store, incident, clock):
     brief = build_brief(store, incident)
     assert brief.snoozes == ["disk alert 0 snoozed until 2026-11-22 04:00Z: known flappy",
                              "silenced alert 1 in Alertmanager until 05:00: noisy"]
+
+
+def test_accepting_after_being_made_leader_meanwhile(store, incident):
+    offer_handover(store, incident, "bob", author="alice")
+    assign_role(store, incident, "leader", "bob", author="alice")
+    accept_handover(store, incident, person="bob")
+    tenures = [(t.person, t.until is None) for t in
+               __import__("firedesk.store", fromlist=["role_tenures"]).role_tenures(store, incident.id)]
+    assert tenures == [("alice", False), ("bob", True)]
+    assert events_for(store, incident.id)[-1].kind == "handover-accepted"
+    assert pending_handover(store, incident.id) is None

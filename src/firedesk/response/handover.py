@@ -142,7 +142,14 @@ def accept_handover(store: Store, incident: Incident, *, person: str) -> Handove
             text=f"{person} accepts the lead from {offer.offered_by}",
             data={"offered_by": offer.offered_by, "offered_at": offer.offered_at, "to": person},
         )
-        previous = [p for p in _leaders(conn, incident.id) if p != person]
+        leaders = _leaders(conn, incident.id)
+        if person in leaders and len(leaders) == 1:  # made leader meanwhile: just close it
+            conn.execute(
+                "UPDATE handover_offers SET state = 'accepted', ended_by = ?, ended_at = ? "
+                "WHERE id = ?", (person, accepted.recorded_at, offer.id))
+            return HandoverOffer(offer.id, offer.incident_id, offer.to, offer.offered_by,
+                                 offer.offered_at, offer.note, "accepted")
+        previous = [p for p in leaders if p != person]
         role_event = append_event(
             store, incident_id=incident.id, kind="role", author=person,
             text=f"{person} is {LEADER}" + (f" (was {', '.join(previous)})" if previous else ""),
