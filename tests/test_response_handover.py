@@ -17,7 +17,9 @@ from firedesk.response.impact import record_impact
 from firedesk.response.tasks import assign_task
 from firedesk.response.updates import record_update
 from firedesk.roles.nag import missing_role_nags, nags_for
-from firedesk.store import add_entry, assign_role, declare_incident, events_for, resolve_incident
+from firedesk.store import (
+    add_entry, assign_role, declare_incident, events_for, resolve_incident, role_tenures,
+)
 
 
 @pytest.fixture
@@ -176,8 +178,7 @@ def test_accepting_after_being_made_leader_meanwhile(store, incident):
     offer_handover(store, incident, "bob", author="alice")
     assign_role(store, incident, "leader", "bob", author="alice")
     accept_handover(store, incident, person="bob")
-    tenures = [(t.person, t.until is None) for t in
-               __import__("firedesk.store", fromlist=["role_tenures"]).role_tenures(store, incident.id)]
+    tenures = [(t.person, t.until is None) for t in role_tenures(store, incident.id)]
     assert tenures == [("alice", False), ("bob", True)]
     assert events_for(store, incident.id)[-1].kind == "handover-accepted"
     assert pending_handover(store, incident.id) is None
