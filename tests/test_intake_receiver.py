@@ -275,11 +275,18 @@ def test_receive_command_serves_and_spools(firedesk, db_path, tmp_path):
         assert (spool / "done" / "am.json").exists()
         assert "malformed JSON" in (spool / "failed" / "junk.json.reason.txt").read_text()
         assert not (spool / "am.json").exists()
+        # A file dropped while it runs (written aside, then renamed in) is noticed too.
+        (spool / "later.json.tmp").write_bytes(fixture_bytes("opsgenie.json"))
+        (spool / "later.json.tmp").rename(spool / "later.json")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not (spool / "done" / "later.json").exists():
+            time.sleep(0.05)
+        assert (spool / "done" / "later.json").exists()
     finally:
         process.terminate()
         process.wait(10)
     listed = json.loads(firedesk("alerts", "--json", check=True).stdout)
-    assert {a["source"] for a in listed} == {"alertmanager", "grafana"}
+    assert {a["source"] for a in listed} == {"alertmanager", "grafana", "opsgenie"}
 
 
 def test_loop_answers_while_a_write_waits_for_the_lock(db_path):
