@@ -53,3 +53,14 @@ def test_cli_replay(store, clock, firedesk):
     assert data["status"] == "monitoring" and data["roles"]["leader"] == ["ed"]
     bad = firedesk("replay", "1", "--at", "yesterday-ish")
     assert bad.returncode == 1 and "cannot read time" in bad.stderr
+
+
+def test_cli_replay_at_a_clock_time_means_the_latest_such_moment(store, clock, firedesk):
+    from datetime import datetime, timedelta, timezone
+
+    record_checkout_incident(store, clock)
+    result = firedesk("replay", "INC-1", "--at", "00:00")
+    assert result.returncode == 0, result.stderr
+    shown = datetime.strptime(result.stdout.splitlines()[0].split(" at ", 1)[1], "%Y-%m-%d %H:%M")
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    assert now - timedelta(days=1) <= shown <= now  # today's 00:00 (TZ=UTC), never years ahead

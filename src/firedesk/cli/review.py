@@ -228,15 +228,13 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
 @pass_env
 def replay(env: Env, incident: str, at: str, as_json: bool) -> None:
     """INCIDENT as it stood at an instant: status, severity, roles, hypotheses, alerts."""
-    from datetime import timedelta
-
     from firedesk.clock import parse_when, to_iso
     from firedesk.review.replay import Replay
     from firedesk.store import resolve_incident
 
     found = resolve_incident(env.store, incident)
-    # Any instant up to now may be looked at; parse_when refuses only the future.
-    moment = to_iso(parse_when(at, env.clock() + timedelta(days=3650), env.zone()))
+    # HH:MM is the latest such moment up to now; the future has nothing to replay.
+    moment = to_iso(parse_when(at, env.clock(), env.zone()))
     state = Replay(env.store, found).at(moment)
     if as_json:
         emit_json(state.to_json())
