@@ -28,6 +28,7 @@ from firedesk.clock import Clock, local_zone, system_clock
 from firedesk.config import Config
 from firedesk.errors import FiredeskError
 from firedesk.store import ChangeFeed, Store, list_incidents, resolve_incident, save_draft
+from firedesk.text import one_line
 from firedesk.themes import load_themes, pick_theme
 
 POLL_SECONDS = 0.15
@@ -94,7 +95,7 @@ class FiredeskApp(App):
     def on_mount(self) -> None:
         self.push_screen(OpeningScreen())
         for notice in self.startup_notices:
-            self.notify(notice, severity="warning", markup=False, timeout=10)
+            self.notify(one_line(notice), severity="warning", markup=False, timeout=10)
         try:
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):

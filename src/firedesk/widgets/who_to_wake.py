@@ -92,7 +92,7 @@ class WhoToWake(Widget, can_focus=True):
         message = self.query_one(".pane-empty", Static)
         tiers = self.query_one(OptionList)
         if view.plan is None and not view.problems:
-            message.update(view.message or NOT_CONFIGURED)
+            message.update(one_line(view.message) if view.message else NOT_CONFIGURED)
             message.display = True
             tiers.set_options([])
             tiers.add_class("-empty")
