@@ -329,9 +329,14 @@ def test_the_console_in_a_real_terminal_shows_no_sequence_from_the_data(world: W
         world.run("ingest", "-", input=notice)
         _read_until(parent, b"pwned-notice", seen)
         _read_quiet(parent, seen)
-        for key in (b"\t", b"\t", b"\t", b"\x1b[B", b"\x1b[B"):   # move through the panes
+        # A tour: the timeline zoomed and paged back through every corpus entry, each pane
+        # focused and zoomed, an alert's details, the incident picker, the help screen.
+        tour = [b"z", *[b"\x1b[5~"] * 6, b"\x1b", b"\t", b"z", b"d", b"\x1b", b"\x1b",
+                b"\t", b"z", b"\x1b", b"\t", b"z", b"\x1b", b"\t", b"z", b"\x1b",
+                b"o", b"\r", b"\x1bOP", b"\x1b"]
+        for key in tour:
             os.write(parent, key)
-            _read_quiet(parent, seen, quiet=0.3)
+            _read_quiet(parent, seen, quiet=0.25)
         os.write(parent, b"\x11")                       # ctrl+q
         _read_quiet(parent, seen, quiet=0.5)
         proc.wait(timeout=20)
@@ -341,12 +346,15 @@ def test_the_console_in_a_real_terminal_shows_no_sequence_from_the_data(world: W
             proc.wait()
         os.close(parent)
     stream = bytes(seen)
+    if os.environ.get("FIREDESK_PTY_DUMP"):
+        Path(os.environ["FIREDESK_PTY_DUMP"]).write_bytes(stream)
     stream.decode("utf-8")                               # the terminal got valid UTF-8
     found = {p: stream[max(0, stream.find(p) - 80):stream.find(p) + 40]
              for p in RAW_PAYLOADS if p in stream}
     assert found == {}, f"sequences from the data reached the terminal (with context): {found}"
     # The hostile text was drawn, visibly and literally (markup was not interpreted).
-    for shown in (b"pwned by title", b"[@click=app.quit]", b"pwned by person", b"pwned-notice"):
+    for shown in (b"pwned by title", b"[@click=app.quit]", b"pwned by person", b"pwned-notice",
+                  b"[bold red]not bold[/]", b"^[]52;c;cm0g", b"\\u202egnp.exe"):
         assert shown in stream, shown
 
 
