@@ -253,3 +253,46 @@ async def test_choosing_a_holder_again_releases_them(db_path, clock, store, inci
         await settle(pilot)
         assert resolve_incident(app.store, incident.id).roles["investigator"] == ["Priya"]
         assert "Marco is no longer investigator" in timeline_text(app)
+
+
+def test_update_clock_words():
+    from datetime import datetime, timedelta, timezone
+
+    from firedesk.widgets.header import update_clock_text
+
+    now = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
+    assert update_clock_text(None, now) == ("no update clock", False)
+    assert update_clock_text(now + timedelta(minutes=12), now) == ("update in 12m", False)
+    assert update_clock_text(now - timedelta(minutes=3), now) == ("UPDATE OVERDUE 3m", True)
+
+
+async def test_header_says_when_the_update_is_overdue(db_path, clock, incident):
+    clock.advance(minutes=31)   # SEV2: every 30 minutes
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        due = app.screen.query_one("#hdr-due")
+        assert str(due.render()) == "UPDATE OVERDUE 1m" and due.has_class("overdue")
+        await pilot.press("u", *"All good now", "enter")
+        await settle(pilot)
+        assert str(due.render()) == "update in 30m" and not due.has_class("overdue")
+
+
+async def test_a_failing_pane_is_reported_once_and_the_screen_keeps_working(db_path, clock, incident, monkeypatch):
+    from firedesk.screens import incident as incident_screen
+
+    class Broken(incident_screen.CAPABILITY_PANES[0][1]):
+        @staticmethod
+        def load(store, incident, config):
+            raise RuntimeError("pane bug")
+
+    panes = list(incident_screen.CAPABILITY_PANES)
+    panes[0] = (panes[0][0], Broken, panes[0][2], panes[0][3])
+    monkeypatch.setattr(incident_screen, "CAPABILITY_PANES", tuple(panes))
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"still works", "enter")
+        await settle(pilot)
+        assert "still works" in timeline_text(app)
+        assert len([n for n in app._notifications if "pane bug" in n.message]) == 1

@@ -72,6 +72,10 @@ class IncidentScreen(Screen):
         Binding("escape", "unzoom", "Back", show=False, id="unzoom"),
         Binding("o", "incidents", "Incidents", id="incidents"),
         Binding("tab", "app.focus_next", "Next pane", show=False, id="next-pane"),
+        # Running the incident (issue 6): dialogs reachable from anywhere on this screen.
+        Binding("f4", "compose_update", "Write update…", show=False, id="compose-update"),
+        Binding("f5", "work", "Tasks & hypotheses", show=False, id="work"),
+        Binding("f6", "handover", "Handover brief", show=False, id="handover"),
     ]
 
     def __init__(self, incident_id: int) -> None:
@@ -83,6 +87,7 @@ class IncidentScreen(Screen):
         self._loading = False
         self._dirty = False
         self._draft_checked = False
+        self._troubles: set[tuple[str, str]] = set()
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -161,14 +166,12 @@ class IncidentScreen(Screen):
         self.query_one("#roles", RolesBoard).show(view.tenures)
         for name, cls, _, dom_id in CAPABILITY_PANES:
             if name in view.pane_errors:
-                self.app.notify(f"{name} pane: {view.pane_errors[name]}", severity="error",
-                                markup=False)
+                self._pane_trouble(name, view.pane_errors[name])
                 continue
             try:
                 self.query_one(f"#{dom_id}", cls).show(view.panes.get(name))
             except Exception as exc:  # noqa: BLE001 (a pane's bug must not stop the screen)
-                self.app.notify(f"{name} pane: {type(exc).__name__}: {exc}", severity="error",
-                                markup=False)
+                self._pane_trouble(name, f"{type(exc).__name__}: {exc}")
         if view.draft is not None:  # this read looked for a draft (the first one)
             self._draft_checked = True
             entry = self.query_one("#entry", Input)
@@ -178,6 +181,12 @@ class IncidentScreen(Screen):
                                 title="Draft restored", markup=False, timeout=8)
         if view.more_new:
             self.reload()
+
+    def _pane_trouble(self, pane: str, problem: str) -> None:
+        """Say once that a pane failed (reloads come every change; notices must not)."""
+        if (pane, problem) not in self._troubles:
+            self._troubles.add((pane, problem))
+            self.app.notify(f"{pane} pane: {problem}", severity="error", markup=False)
 
     @on(Timeline.NeedsOlder)
     def read_older(self, message: Timeline.NeedsOlder) -> None:
@@ -304,3 +313,18 @@ class IncidentScreen(Screen):
 
     def action_incidents(self) -> None:
         self.app.open_picker()
+
+    def action_compose_update(self) -> None:
+        from firedesk.screens.update_composer import UpdateComposer
+
+        self.app.push_screen(UpdateComposer(self.incident_id))
+
+    def action_work(self) -> None:
+        from firedesk.screens.response_work import WorkScreen
+
+        self.app.push_screen(WorkScreen(self.incident_id))
+
+    def action_handover(self) -> None:
+        from firedesk.screens.handover import HandoverScreen
+
+        self.app.push_screen(HandoverScreen(self.incident_id))
