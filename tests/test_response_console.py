@@ -252,3 +252,16 @@ async def test_new_hypothesis_likelihood_and_check_in_from_the_dialog(db_path, c
         await pilot.press("enter")  # default: check back in 15m from now
         await wait_for_screen(pilot, WorkScreen)
         assert tasks_for(store, incident.id)[0].check_in_at.startswith("2026-11-22T03:22")
+
+
+@pytest.mark.parametrize("key,kind", [("f4", UpdateComposer), ("f5", WorkScreen),
+                                      ("f6", HandoverScreen)])
+async def test_function_keys_open_the_dialogs_from_anywhere(db_path, clock, incident, key, kind):
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await wait_for_screen(pilot, kind)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, kind)
