@@ -101,7 +101,10 @@ class FiredeskApp(App):
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass  # not on Unix, or not the main thread (some test runners)
         self.set_interval(POLL_SECONDS, self.poll_feed)
-        self.run_worker(self._first_screen, thread=True, group="loads", exit_on_error=False)
+        if self.start_incident is not None:
+            self.open_incident(self.start_incident)
+        else:
+            self.run_worker(self._first_screen, thread=True, group="loads", exit_on_error=False)
 
     def _first_screen(self) -> None:
         """Straight into the incident asked for, or the only open one; else the picker."""
@@ -284,9 +287,13 @@ def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = 
 
     `incident` (id or key) opens that incident directly; it must exist."""
     incident_id = None
-    if incident is not None:
-        with Store(store_path, clock=clock) as store:
+    with Store(store_path, clock=clock) as store:  # before the UI loop runs: no waiting UI
+        if incident is not None:
             incident_id = resolve_incident(store, incident).id
+        else:
+            open_ones = list_incidents(store, include_resolved=False, limit=2)
+            if len(open_ones) == 1:
+                incident_id = open_ones[0].id  # straight into the only open incident
     if zone is None:
         person = config.person(actor)
         zone = local_zone(person.timezone if person else None)
