@@ -296,3 +296,15 @@ async def test_a_failing_pane_is_reported_once_and_the_screen_keeps_working(db_p
         await settle(pilot)
         assert "still works" in timeline_text(app)
         assert len([n for n in app._notifications if "pane bug" in n.message]) == 1
+
+
+async def test_enter_on_a_role_in_the_board_assigns_it(db_path, clock, incident):
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        app.screen.query_one("#roles-list").focus()
+        await pilot.press("down", "down", "down", "enter")   # scribe
+        await settle(pilot)
+        await pilot.press(*"Dana", "enter")
+        await settle(pilot)
+        assert resolve_incident(app.store, incident.id).roles["scribe"] == ["Dana"]

@@ -272,6 +272,10 @@ class IncidentScreen(Screen):
         self.app.push_screen(PersonPicker(role, roster, [t.person for t in holders],
                                           self.app.config), chosen)
 
+    @on(RolesBoard.RoleChosen)
+    def role_chosen(self, message: RolesBoard.RoleChosen) -> None:
+        self.action_assign(message.role.name)
+
     def action_severity(self) -> None:
         self._choose("severity", SEVERITIES, set_severity)
 

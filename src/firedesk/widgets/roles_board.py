@@ -7,6 +7,7 @@ from datetime import tzinfo
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -72,6 +73,19 @@ class RolesBoard(Vertical):
         index = self.query_one("#roles-list", OptionList).highlighted
         return self.roles[index] if index is not None and index < len(self.roles) else None
 
+    class RoleChosen(Message):
+        """Enter on a role: the screen asks who takes it."""
+
+        def __init__(self, role: Role) -> None:
+            super().__init__()
+            self.role = role
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        role = self.selected_role()
+        if role is not None:
+            self.post_message(self.RoleChosen(role))
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         event.stop()
         self.show_duties()
@@ -95,5 +109,6 @@ class RolesBoard(Vertical):
                 f"{parse_utc(t.until).astimezone(self.zone):%H:%M}" for t in earlier) + "\n", "dim")
         for duty in role.duties:
             text.append(f"• {one_line(duty)}\n")
-        text.append(f"Press {role.key} to assign." if role.key else "", "dim")
+        text.append(f"Press {role.key} (or Enter here) to assign." if role.key
+                    else "Press Enter here to assign.", "dim")
         self.query_one("#role-duties", Static).update(text)
