@@ -125,6 +125,7 @@ def test_two_person_handover_through_two_processes(firedesk):
                        check=True)
     assert "lead offered to bob" in offered.stdout
     state = json.loads(firedesk("show", "1", "--json").stdout)
+    assert state["missing_roles"] == []  # just declared: no nag yet
     assert state["pending_handover"]["to"] == "bob"
     assert state["pending_handover"]["offered_by"] == "alice"
     assert state["pending_handover"]["offered_at"]

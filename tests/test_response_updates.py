@@ -73,6 +73,17 @@ def incident(store):
     return declare_incident(store, "Checkout <fails> & more", severity="SEV2", author="alice")
 
 
+def test_show_state_reports_missing_roles_after_a_while(store, incident, clock):
+    from firedesk.response.state import running_state
+
+    assert running_state(store, incident, parse_config({}))["missing_roles"] == []
+    clock.advance(minutes=7)
+    state = running_state(store, incident, parse_config({}))
+    assert state["missing_roles"] == [{"role": "leader", "empty_minutes": 7},
+                                      {"role": "communications", "empty_minutes": 7}]
+    assert state["update_clock"] == "ok" and state["update_due_at"].startswith("2026-11-22T03:30")
+
+
 def test_update_clock_counts_down_warns_and_goes_overdue(store, incident, clock):
     config = parse_config({})
     ticking = update_clock(store, incident, config)

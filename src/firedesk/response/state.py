@@ -14,12 +14,14 @@ from firedesk.response.hypotheses import hypotheses_for
 from firedesk.response.impact import impact_for
 from firedesk.response.tasks import tasks_for
 from firedesk.response.updates import update_clock
+from firedesk.roles.nag import nags_for
 from firedesk.store.store import Store
 
 
 def running_state(store: Store, incident: Incident, config: Config | None = None,
                   now: datetime | None = None) -> dict[str, Any]:
-    """update clock, impact, open tasks, hypotheses, checklist progress, pending handover."""
+    """update clock, impact, open tasks, hypotheses, checklist progress, pending handover,
+    and the roles the nag would ask someone to take."""
     now = now or store.clock()
     clock = update_clock(store, incident, config)
     impact = impact_for(store, incident.id)
@@ -36,4 +38,6 @@ def running_state(store: Store, incident: Incident, config: Config | None = None
         "pending_handover": (
             {"to": offer.to, "offered_by": offer.offered_by, "offered_at": offer.offered_at,
              "note": offer.note} if offer else None),
+        "missing_roles": [{"role": n.role, "empty_minutes": int(n.empty_for.total_seconds() // 60)}
+                          for n in nags_for(store, incident, config, now)],
     }
