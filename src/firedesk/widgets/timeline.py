@@ -145,7 +145,7 @@ class Timeline(ScrollView, can_focus=True):
         console = self.app.console
         width = self._width
         now = self.clock()
-        styles = {name: self.get_component_rich_style(name, partial=True)
+        styles = {name: self.get_component_rich_style(name)
                   for name in self.COMPONENT_CLASSES}
         narrow = width < 60
         strips: list[Strip] = []
