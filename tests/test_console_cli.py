@@ -87,18 +87,42 @@ def _drain(fd: int, quiet: float = 0.3, seconds: float = 10.0) -> None:
         os.read(fd, 65536)
 
 
+def _console_in_a_pty(db_path, tmp_path, *args: str):  # noqa: ANN001
+    """A real `firedesk console` on a 100x30 pseudo-terminal: (process, terminal fd)."""
+    parent, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    env = {**os.environ, "FIREDESK_DB": str(db_path), "FIREDESK_USER": "tester", "TZ": "UTC",
+           "TERM": "xterm-256color"}
+    proc = subprocess.Popen([sys.executable, "-m", "firedesk", "console", *args],
+                            stdin=child, stdout=child, stderr=child, env=env, cwd=tmp_path,
+                            start_new_session=True)
+    os.close(child)
+    return proc, parent
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("mouse", [True, False])
+def test_no_mouse_leaves_the_mouse_to_the_terminal(db_path, clock, tmp_path, mouse):
+    with Store(db_path, clock=clock) as store:
+        incident = declare_incident(store, "Mouse", severity="SEV3", author="Dana")
+    proc, parent = _console_in_a_pty(db_path, tmp_path, incident.key,
+                                     *([] if mouse else ["--no-mouse"]))
+    try:
+        seen = _read_until(parent, b"Mouse")
+        assert (b"\x1b[?1000h" in seen) is mouse
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=20) == 129
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(parent)
+
+
 @pytest.mark.timeout(60)
 def test_sighup_to_a_real_console_keeps_the_draft(db_path, clock, tmp_path):
     with Store(db_path, clock=clock) as store:
         incident = declare_incident(store, "Hangup", severity="SEV2", author="Dana")
-    parent, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    env = {**os.environ, "FIREDESK_DB": str(db_path), "FIREDESK_USER": "tester", "TZ": "UTC",
-           "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
-    proc = subprocess.Popen([sys.executable, "-m", "firedesk", "console", incident.key],
-                            stdin=child, stdout=child, stderr=child, env=env, cwd=tmp_path,
-                            start_new_session=True)
-    os.close(child)
+    proc, parent = _console_in_a_pty(db_path, tmp_path, incident.key)
     try:
         _read_until(parent, b"Hangup")
         os.write(parent, b"n")
@@ -114,3 +138,16 @@ def test_sighup_to_a_real_console_keeps_the_draft(db_path, clock, tmp_path):
         os.close(parent)
     with Store(db_path, clock=clock) as store:
         assert load_draft(store, incident.id, "tester") == "typed before the line dropped"
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi"])
+async def test_every_theme_opens_the_incident_screen(db_path, clock, store, theme):
+    from firedesk.store import add_entry
+
+    incident = declare_incident(store, "Themed", severity="SEV1", author="Dana")
+    add_entry(store, incident, "visible in every theme", author="Priya")
+    app = build_app(db_path, clock, incident.id, theme=theme)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert not app._notifications
+        assert app.screen.query_one("#hdr-severity").render().plain == "SEV1"

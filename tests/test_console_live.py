@@ -146,3 +146,15 @@ async def test_typing_is_not_lost_when_others_write(db_path, clock, store):
         await wait_for(pilot, lambda: "someone else" in timeline_text(app), "the entry")
         await pilot.press(*" done")
         assert app.screen.query_one("#entry", Input).value == "half done"
+
+
+async def test_the_picker_shows_an_incident_declared_elsewhere(db_path, clock, store):
+    declare_incident(store, "First", severity="SEV3", author="Dana")
+    declare_incident(store, "Second", severity="SEV3", author="Dana")
+    app = build_app(db_path, clock)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        declare_incident(store, "Declared by someone else", severity="SEV1", author="Marco")
+        await wait_for(pilot, lambda: app.screen.incidents and
+                       app.screen.incidents[0].title == "Declared by someone else", "the picker")
