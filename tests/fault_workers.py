@@ -269,13 +269,17 @@ def start_receiver(db: Path | str, workdir: Path) -> tuple[subprocess.Popen[str]
     config = workdir / "receiver.toml"
     config.write_text(f'[receiver]\ntoken = "{STORM_TOKEN}"\n')
     env = {**os.environ, "FIREDESK_DB": str(db), "FIREDESK_CONFIG": str(config)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "firedesk", "receive", "--host", "127.0.0.1", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=workdir)
+    # It logs a line per request: to a file (workdir/receive.log), never to a pipe that
+    # nobody drains, or a long storm fills the pipe and the receiver blocks on its log.
+    with open(workdir / "receive.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "firedesk", "receive", "--host", "127.0.0.1", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=workdir)
     line = process.stdout.readline()
     if "listening on " not in line:
         process.kill()
-        raise AssertionError(f"receive did not start: {line}{process.stderr.read()[-2000:]}")
+        raise AssertionError(f"receive did not start: {line}"
+                             f"{(workdir / 'receive.log').read_text(errors='replace')[-2000:]}")
     return process, line.split("listening on ")[1].split()[0]
 
 
@@ -352,7 +356,7 @@ def run_storm(db: Path | str, workdir: Path, *, consoles: int, notes_each: int,
         except subprocess.TimeoutExpired:
             receiver.kill()
             out, err = receiver.communicate()
-        outputs += [out, err]
+        outputs += [out, (workdir / "receive.log").read_text(errors="replace")]
     return StormResult(acks, statuses, webhook_ms, fingerprints, outputs, elapsed,
                        max(last_answer[0] - began, 1e-9))
 
