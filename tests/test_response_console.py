@@ -265,3 +265,27 @@ async def test_function_keys_open_the_dialogs_from_anywhere(db_path, clock, inci
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, kind)
+
+
+async def test_hypothesis_from_the_entry_line_is_concluded_in_the_dialog(db_path, clock, store,
+                                                                         incident):
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h", *"db failover", "enter")
+        await settle(pilot)
+        await pilot.press("f5")
+        work = await wait_for_screen(pilot, WorkScreen)
+        options = work.query_one("#work-items", OptionList)
+        ids = [o.id for o in options.options]
+        noted = next(i for i in ids if i and i.startswith("noted:"))
+        options.highlighted = ids.index(noted)
+        await pilot.press("x")
+        await wait_for_screen(pilot, ResponseForm)
+        await pilot.press(*"failover at 03:00", "enter")
+        await wait_for_screen(pilot, WorkScreen)
+        found = hypotheses_for(store, incident.id)
+        assert [(h.text, h.state, h.evidence) for h in found] == [
+            ("db failover", "confirmed", "failover at 03:00")]
+        text = "\n".join(str(o.prompt) for o in options.options)
+        assert "H1 confirmed db failover" in text and "noted" not in text

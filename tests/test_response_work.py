@@ -157,3 +157,35 @@ def test_two_processes_conclude_the_same_hypothesis_once(firedesk, db_path, tmp_
     timeline = json.loads(firedesk("timeline", "1", "--json").stdout)
     assert [e["kind"] for e in timeline].count("conclusion") == 1
     assert firedesk("verify").returncode == 0
+
+
+def test_hypothesis_written_as_a_plain_entry_can_be_concluded(store, incident):
+    from firedesk.response.hypotheses import loose_hypotheses
+    from firedesk.store import add_entry
+
+    entry = add_entry(store, incident, "DNS cache poisoned", author="bob", kind="hypothesis")
+    propose_hypothesis(store, incident, "tracked one", author="a")
+    assert [e.id for e in loose_hypotheses(store, incident.id)] == [entry.id]
+    with pytest.raises(NotFound, match="no hypothesis entry E1 in INC-1"):
+        conclude_hypothesis(store, incident, "E1", "confirmed", evidence="x", author="a")
+    done = conclude_hypothesis(store, incident, f"E{entry.id}", "ruled-out",
+                               evidence="resolvers fine", author="a")
+    assert (done.ref, done.text, done.created_by, done.state) == (
+        "H2", "DNS cache poisoned", "bob", "ruled-out")
+    assert loose_hypotheses(store, incident.id) == []
+    kinds = [e.kind for e in events_for(store, incident.id)][-2:]
+    assert kinds == ["hypothesis-tracked", "conclusion"]
+    with pytest.raises(InvalidInput, match="already ruled-out"):
+        conclude_hypothesis(store, incident, f"E{entry.id}", "confirmed", evidence="x", author="a")
+
+
+def test_cli_lists_and_concludes_noted_hypotheses(firedesk):
+    firedesk("declare", "x", "--severity", "SEV2", check=True)
+    firedesk("note", "1", "the CDN purge", "--kind", "hypothesis", check=True)
+    listed = json.loads(firedesk("hypotheses", "1", "--json", check=True).stdout)
+    assert listed == [{"id": "E2", "state": "noted", "text": "the CDN purge",
+                       "created_by": "tester", "created_at": listed[0]["created_at"]}]
+    done = firedesk("conclude", "1", "E2", "confirmed", "--evidence", "purge log at 03:01",
+                    check=True)
+    assert "H1 confirmed" in done.stdout
+    assert json.loads(firedesk("hypotheses", "1", "--json").stdout)[0]["id"] == "H1"

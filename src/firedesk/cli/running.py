@@ -99,17 +99,21 @@ def hypothesis(env: Env, incident: str, text: str, likelihood: str | None) -> No
 @pass_env
 def hypotheses(env: Env, incident: str, as_json: bool) -> None:
     """Hypotheses: open ones first (most likely first), then confirmed and ruled out."""
-    from firedesk.response.hypotheses import hypotheses_for
+    from firedesk.response.hypotheses import hypotheses_for, loose_hypotheses
 
     found = _incident(env, incident)
     listed = hypotheses_for(env.store, found.id)
+    noted = loose_hypotheses(env.store, found.id)  # plain `note --kind hypothesis` entries
     if as_json:
-        emit_json([h.to_json() for h in listed])
+        emit_json([h.to_json() for h in listed] + [
+            {"id": f"E{e.id}", "state": "noted", "text": e.text, "created_by": e.author,
+             "created_at": e.recorded_at} for e in noted])
         return
-    if not listed:
+    if not listed and not noted:
         click.echo(f"{found.key}: no hypotheses yet (firedesk hypothesis {found.key} TEXT)")
         return
-    table([(h.ref, h.state, h.likelihood or "-", h.text, h.evidence or "") for h in listed],
+    table([(h.ref, h.state, h.likelihood or "-", h.text, h.evidence or "") for h in listed]
+          + [(f"E{e.id}", "noted", "-", e.text, "") for e in noted],
           ("ID", "STATE", "LIKELY", "HYPOTHESIS", "EVIDENCE"))
 
 
@@ -134,7 +138,7 @@ def likelihood(env: Env, incident: str, hypothesis_id: str, likelihood: str) -> 
 @click.option("--evidence", required=True, metavar="TEXT", help="What decided it.")
 @pass_env
 def conclude(env: Env, incident: str, hypothesis_id: str, conclusion: str, evidence: str) -> None:
-    """Confirm or rule out hypothesis ID, with the evidence (once)."""
+    """Confirm or rule out hypothesis ID (H1; E42 for one noted as a timeline entry)."""
     from firedesk.response.hypotheses import conclude_hypothesis
 
     found = _incident(env, incident)

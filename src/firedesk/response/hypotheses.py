@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from firedesk.errors import InvalidInput, NotFound
-from firedesk.model import Incident
+from firedesk.model import Event, Incident
 from firedesk.response.common import next_number, parse_number, require_text, touch_incident
 from firedesk.store.store import Store
 from firedesk.text import one_line
@@ -37,10 +37,11 @@ class Hypothesis:
     created_at: str
     concluded_by: str | None
     concluded_at: str | None
+    ref_override: str | None = None  # `E42`: a timeline entry not yet tracked
 
     @property
     def ref(self) -> str:
-        return f"H{self.number}"
+        return self.ref_override or f"H{self.number}"
 
     @property
     def is_open(self) -> bool:
@@ -48,6 +49,7 @@ class Hypothesis:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("ref_override")
         data["id"] = self.ref
         return data
 
@@ -94,6 +96,45 @@ def _get(store: Store, incident: Incident, number: int) -> Hypothesis:
     return Hypothesis(**dict(row))
 
 
+def loose_hypotheses(store: Store, incident_id: int) -> list[Event]:
+    """Hypotheses written as plain timeline entries (`note --kind hypothesis`, the console's
+    entry line) that nobody has tracked yet; `E<event id>` refers to one."""
+    from firedesk.store.timeline import _COLUMNS
+
+    return [Event.from_row(r) for r in store.query(
+        f"SELECT {_COLUMNS} FROM events AS e WHERE incident_id = ? AND kind = 'hypothesis' "
+        "AND NOT EXISTS (SELECT 1 FROM hypotheses AS h WHERE h.event_id = e.id) ORDER BY id",
+        (incident_id,))]
+
+
+def _number_for(store: Store, incident: Incident, ref: str | int, author: str) -> int:
+    """H-number of `ref` (H3, 3) or of entry `E42`, which starts being tracked now.
+    Call inside the write transaction: tracking writes its row and its event."""
+    text = str(ref).strip()
+    if not (text[:1] in ("E", "e") and text[1:].isdigit()):
+        return parse_number(ref, "H", "hypothesis")
+    conn, event_id = store.conn, int(text[1:])
+    tracked = conn.execute("SELECT number FROM hypotheses WHERE event_id = ?", (event_id,)).fetchone()
+    if tracked:
+        return tracked[0]
+    entry = conn.execute(
+        "SELECT kind, text, author, recorded_at FROM events WHERE id = ? AND incident_id = ?",
+        (event_id, incident.id)).fetchone()
+    if entry is None or entry[0] != "hypothesis":
+        raise NotFound(f"no hypothesis entry E{event_id} in {incident.key}")
+    number = next_number(conn, "hypotheses", incident.id)
+    event = append_event(
+        store, incident_id=incident.id, kind="hypothesis-tracked", author=author,
+        text=f"H{number} tracks entry #{event_id}: {entry[1]}",
+        data={"hypothesis": number, "event": event_id},
+    )
+    conn.execute(
+        "INSERT INTO hypotheses (incident_id, number, text, created_by, created_at, event_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)", (incident.id, number, entry[1], entry[2], entry[3], event_id))
+    touch_incident(conn, incident.id, event.recorded_at)
+    return number
+
+
 def propose_hypothesis(
     store: Store, incident: Incident, text: str, *, author: str, likelihood: str | None = None,
 ) -> Hypothesis:
@@ -119,11 +160,11 @@ def conclude_hypothesis(
     store: Store, incident: Incident, ref: str | int, conclusion: str, *, evidence: str,
     author: str,
 ) -> Hypothesis:
-    """Confirm or rule out an open hypothesis, with the evidence. Only once."""
-    number = parse_number(ref, "H", "hypothesis")
+    """Confirm or rule out an open hypothesis (H3, or entry E42), with the evidence. Once."""
     conclusion = parse_conclusion(conclusion)
     evidence = require_text(evidence, "evidence")
     with store.write() as conn:
+        number = _number_for(store, incident, ref, author)
         row = conn.execute(
             "SELECT state, text, concluded_by FROM hypotheses WHERE incident_id = ? AND number = ?",
             (incident.id, number),
@@ -152,10 +193,10 @@ def conclude_hypothesis(
 def set_likelihood(
     store: Store, incident: Incident, ref: str | int, likelihood: str, *, author: str,
 ) -> Hypothesis:
-    """Say how likely an open hypothesis looks now (low, medium, high)."""
-    number = parse_number(ref, "H", "hypothesis")
+    """Say how likely an open hypothesis (H3, or entry E42) looks now: low, medium, high."""
     likelihood = parse_likelihood(likelihood)
     with store.write() as conn:
+        number = _number_for(store, incident, ref, author)
         row = conn.execute(
             "SELECT state, likelihood FROM hypotheses WHERE incident_id = ? AND number = ?",
             (incident.id, number),

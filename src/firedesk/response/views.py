@@ -15,7 +15,8 @@ from firedesk.response.checklist import (
     ChecklistItem, ChecklistProgress, checklist_for, checklist_progress,
 )
 from firedesk.response.handover import HandoverOffer, pending_handover
-from firedesk.response.hypotheses import Hypothesis, hypotheses_for
+from firedesk.model import Event
+from firedesk.response.hypotheses import Hypothesis, hypotheses_for, loose_hypotheses
 from firedesk.response.impact import Impact, impact_for
 from firedesk.response.tasks import Task, tasks_for
 from firedesk.roles.catalog import role_catalog
@@ -72,7 +73,8 @@ def checklist_view(store: Store, incident: Incident | None, config: Config | Non
         incident=incident, items=items, progress=checklist_progress(items),
         nags=missing_role_nags(incident, now, **rule), open_tasks=len(tasks),
         overdue_tasks=sum(1 for t in tasks if t.is_overdue(now)),
-        open_hypotheses=len([h for h in hypotheses_for(store, incident.id) if h.is_open]),
+        open_hypotheses=len([h for h in hypotheses_for(store, incident.id) if h.is_open])
+        + len(loose_hypotheses(store, incident.id)),
         offers=[offer] if offer else [], impact=impact_for(store, incident.id), check_ins=[t.check_in_at for t in tasks],
         nag_rule=rule,
     )
@@ -86,6 +88,7 @@ class WorkView:
     tasks: list[Task] = field(default_factory=list)
     hypotheses: list[Hypothesis] = field(default_factory=list)
     read_at: datetime | None = None
+    noted: list[Event] = field(default_factory=list)  # hypothesis entries not yet tracked
 
 
 def work_view(store: Store, incident: Incident | None, config: Config | None = None,
@@ -95,4 +98,5 @@ def work_view(store: Store, incident: Incident | None, config: Config | None = N
     tasks = tasks_for(store, incident.id)
     open_tasks = [t for t in tasks if t.is_open]
     return WorkView(incident, open_tasks + [t for t in tasks if not t.is_open][:closed_tasks],
-                    hypotheses_for(store, incident.id), store.clock())
+                    hypotheses_for(store, incident.id), store.clock(),
+                    loose_hypotheses(store, incident.id))

@@ -77,7 +77,7 @@ class ResponsePane(Vertical):
         previous = self._highlighted_id()
         open_tasks = [t for t in data.tasks if t.is_open]
         overdue = sum(1 for t in open_tasks if t.is_overdue(now))
-        open_h = sum(1 for h in data.hypotheses if h.is_open)
+        open_h = sum(1 for h in data.hypotheses if h.is_open) + len(data.noted)
         self.query_one("#work-summary", Static).update(
             f"{len(open_tasks)} open task{'s' if len(open_tasks) != 1 else ''}"
             + (f", {overdue} OVERDUE" if overdue else "")
@@ -85,8 +85,12 @@ class ResponsePane(Vertical):
         prompts: list[Option] = [Option(Text("Tasks (k: new)", style="bold"), disabled=True)]
         prompts += [Option(self._task_prompt(t, now), id=f"task:{t.number}") for t in data.tasks]
         prompts.append(Option(Text("Hypotheses (y: new)", style="bold"), disabled=True))
+        opened = [h for h in data.hypotheses if h.is_open]
+        prompts += [Option(self._hypothesis_prompt(h), id=f"hyp:{h.number}") for h in opened]
+        # Written on the timeline as plain entries: concluding one starts tracking it.
+        prompts += [Option(self._noted_prompt(e), id=f"noted:{e.id}") for e in data.noted]
         prompts += [Option(self._hypothesis_prompt(h), id=f"hyp:{h.number}")
-                    for h in data.hypotheses]
+                    for h in data.hypotheses if not h.is_open]
         options.clear_options()
         options.add_options(prompts)
         ids = [o.id for o in prompts]
@@ -108,6 +112,13 @@ class ResponsePane(Vertical):
             text.append(f"{task.ref} in {format_duration(left):<6} ", "bold")
         text.append(f"{one_line(task.owner, 16)}: ", "bold")
         text.append(one_line(task.text))
+        return text
+
+    def _noted_prompt(self, entry) -> Text:  # noqa: ANN001 (firedesk.model.Event)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"E{entry.id} noted ", "bold")
+        text.append(one_line(entry.text))
+        text.append(f"  {one_line(entry.author, 16)}", "dim")
         return text
 
     def _hypothesis_prompt(self, h: Hypothesis) -> Text:
@@ -135,6 +146,11 @@ class ResponsePane(Vertical):
         if not option_id or data is None:
             return None
         kind, _, number = option_id.partition(":")
+        if kind == "noted":  # an untracked entry acts as an open hypothesis named E<id>
+            entry = next((e for e in data.noted if e.id == int(number)), None)
+            return None if entry is None else Hypothesis(
+                0, entry.text, "open", None, None, entry.author, entry.recorded_at, None, None,
+                ref_override=f"E{entry.id}")
         pool = data.tasks if kind == "task" else data.hypotheses
         return next((x for x in pool if x.number == int(number)), None)
 
@@ -169,7 +185,7 @@ class ResponsePane(Vertical):
 
     def _conclude(self, h: Hypothesis, conclusion: str) -> None:
         self._form(f"{h.ref}: {h.text}", [("evidence", "Evidence:", "", "what decided it", True)],
-                   lambda v: self._write(conclude_hypothesis, h.number, v["choice"],
+                   lambda v: self._write(conclude_hypothesis, h.ref, v["choice"],
                                          evidence=v["evidence"], done=f"{h.ref} {v['choice']}"),
                    choices=[("confirmed", "confirmed"), ("ruled-out", "ruled out")],
                    chosen=conclusion)
@@ -197,7 +213,7 @@ class ResponsePane(Vertical):
                                       done=f"{item.ref} check-in moved"))
         elif isinstance(item, Hypothesis) and item.is_open:
             self._form(f"{item.ref}: {item.text}", [],
-                       lambda v: self._write(set_likelihood, item.number, v["choice"],
+                       lambda v: self._write(set_likelihood, item.ref, v["choice"],
                                              done=f"{item.ref} likelihood {v['choice']}"),
                        choices=[("low", "low"), ("medium", "medium"), ("high", "high")],
                        chosen=item.likelihood or "medium")
