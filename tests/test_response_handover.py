@@ -77,6 +77,7 @@ def test_brief_holds_the_context(store, incident, clock):
     assign_task(store, incident, "call the processor", owner="bob", author="alice",
                 check_in="10m")
     record_update(store, incident, "Investigating card failures", author="alice")
+    add_entry(store, incident, "noisy neighbour", author="carol", kind="hypothesis")
     for n in range(25):
         add_entry(store, incident, f"note {n} \x1b]0;pwned\x07", author="alice")
     offer_handover(store, incident, "bob", author="alice", note="processor call pending")
@@ -93,6 +94,7 @@ def test_brief_holds_the_context(store, incident, clock):
                      "- leader: alice", "T1 bob: call the processor (overdue by 2m",
                      "H1 [open] processor outage — likelihood high",
                      "H2 [ruled-out] bad deploy — rollback no help",
+                     "[noted] noisy neighbour — by carol",
                      "**Last update:** 2026-11-22 03:00 UTC by alice",
                      "**Handover:** offered to bob by alice", "- [ ] database:",
                      "## Last 20 timeline entries"):

@@ -20,7 +20,7 @@ from firedesk.response.checklist import (
     ChecklistItem, ChecklistProgress, checklist_for, checklist_progress,
 )
 from firedesk.response.common import require_text, touch_incident
-from firedesk.response.hypotheses import Hypothesis, hypotheses_for
+from firedesk.response.hypotheses import Hypothesis, hypotheses_for, loose_hypotheses
 from firedesk.response.impact import Impact, impact_for
 from firedesk.response.tasks import Task, tasks_for
 from firedesk.response.updates import update_clock
@@ -219,6 +219,7 @@ class HandoverBrief:
     snoozes: list[str]
     recent: list[Event]
     pending: HandoverOffer | None
+    noted: tuple[Event, ...] = ()  # hypothesis entries nobody has tracked yet
 
     @property
     def open_hypotheses(self) -> list[Hypothesis]:
@@ -278,7 +279,8 @@ class HandoverBrief:
             detail = (f" — likelihood {h.likelihood}" if h.is_open and h.likelihood else
                       f" — {md(h.evidence)}" if h.evidence else "")
             out.append(f"- {h.ref} [{h.state}] {md(h.text)}{detail}")
-        if not self.hypotheses:
+        out += [f"- E{e.id} [noted] {md(e.text)} — by {md(e.author)}" for e in self.noted]
+        if not self.hypotheses and not self.noted:
             out.append("- none recorded")
         out += ["", f"## Checklist ({self.checklist} settled, {self.checklist.open} left)", ""]
         out += [f"- [ ] {i.id}: {md(i.text)}" for i in self.checklist_left] or ["- all settled"]
@@ -348,4 +350,5 @@ def build_brief(store: Store, incident: Incident | str | int, config: Config | N
         next_update_due=clock.due_at, update_clock_text=clock.describe(now),
         snoozes=_active_snoozes(store, incident, now), recent=tail,
         pending=pending_handover(store, incident.id),
+        noted=tuple(loose_hypotheses(store, incident.id)),
     )
