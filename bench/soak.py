@@ -52,7 +52,7 @@ def main() -> None:
         args.seconds = 15
     from firedesk.store import ChangeFeed, Store, declare_incident
 
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="firedesk-bench-") as tmp:
         path = Path(tmp) / "soak.db"
         with Store(path) as store:
             declare_incident(store, "soak", severity="SEV2", author="soak")

@@ -58,7 +58,7 @@ def prepare_raw(path: Path) -> None:
 
 def run(kind: str, writers: int, notes: int) -> float:
     """Notes per second for `writers` processes sharing `notes` notes."""
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+    with tempfile.TemporaryDirectory(prefix="firedesk-bench-") as tmp:
         path = Path(tmp) / "bench.db"
         (prepare_firedesk if kind == "firedesk" else prepare_raw)(path)
         target = firedesk_writer if kind == "firedesk" else raw_writer
