@@ -206,6 +206,9 @@ def main() -> None:
     report("terminal: idle console", [s / 1024 for s in idle], unit="KiB/s")
     report(f"terminal: {args.rate:g} alerts/s storm", [s / 1024 for s in during], unit="KiB/s",
            baseline=[s / 1024 for s in idle], baseline_name="idle console")
+    stalled = sum(1 for s in during if s == 0)
+    print(f"  storm seconds with no output at all: {stalled} of {len(during)}; per second (KiB): "
+          + " ".join(f"{s / 1024:.0f}" for s in during))
     total = sum(during)
     print(f"  storm total {total / 1048576:.2f} MiB in {args.seconds} s = "
           f"{total * 8 / args.seconds / 1000:.0f} kbit/s on the link")
