@@ -224,8 +224,6 @@ def test_invalid_utf8_in_an_ingested_file_is_one_clear_error(world: World, tmp_p
     assert result.stderr.decode() == "firedesk: error: the body is not UTF-8 text\n"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `firedesk note INC TEXT` with invalid UTF-8 in argv "
-                   "dies with a UnicodeEncodeError traceback (surrogateescape text reaches SQLite)")
 def test_invalid_utf8_in_a_note_argument_is_one_clear_error(world: World) -> None:
     result = subprocess.run([sys.executable.encode(), b"-m", b"firedesk", b"note", b"INC-1",
                              b"caf\xe9 \x9b2J"], capture_output=True, env=world.env, timeout=60)
@@ -233,8 +231,6 @@ def test_invalid_utf8_in_a_note_argument_is_one_clear_error(world: World) -> Non
     assert result.stderr.startswith(b"firedesk: error:") and b"Traceback" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `firedesk note INC -` reads stdin in universal-"
-                   "newline text mode: a carriage return is stored as a line feed")
 def test_a_note_from_stdin_keeps_every_byte(world: World) -> None:
     world.run("note", "INC-1", "-", input=HOSTILE["c0 controls"].encode())
     with Store(world.db) as store:
@@ -273,8 +269,6 @@ def test_json_outputs_keep_the_exact_text_and_escape_every_c0_control(world: Wor
     assert texts == [HOSTILE[n] for n in NAMES]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: cli/__init__.py prints FiredeskError messages raw; "
-                   "oncall/wake.py puts the service name in one, so ESC reaches stderr")
 def test_an_error_naming_hostile_text_is_terminal_safe(world: World, tmp_path: Path) -> None:
     bare = tmp_path / "bare.toml"
     bare.write_text(f"[[services]]\nname = {toml_string(SERVICE)}\n", encoding="utf-8")

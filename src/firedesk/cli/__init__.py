@@ -14,6 +14,7 @@ import click
 from firedesk import __version__
 from firedesk.cli.env import Env
 from firedesk.errors import FiredeskError
+from firedesk.text import visible
 
 
 SECTIONS: list[tuple[str, list[str]]] = []
@@ -43,7 +44,8 @@ class CommandFailed(click.ClickException):
     exit_code = 1
 
     def show(self, file=None) -> None:  # noqa: ANN001
-        click.echo(f"firedesk: error: {self.format_message()}", err=True)
+        # Messages may quote record or config text: never let it reach the terminal raw.
+        click.echo(f"firedesk: error: {visible(self.format_message())}", err=True)
 
 
 @click.group(cls=FiredeskGroup, invoke_without_command=True,

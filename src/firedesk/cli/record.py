@@ -17,6 +17,17 @@ from firedesk.model import ENTRY_KINDS, SEVERITIES, STATUSES
 pass_env = click.make_pass_decorator(Env)
 
 
+def read_stdin_text(what: str) -> str:
+    """Standard input exactly as sent (no newline translation), less one final newline."""
+    data = click.get_binary_stream("stdin").read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FiredeskError(f"the {what} on standard input is not UTF-8 text "
+                            f"(byte {exc.start}); nothing was recorded") from exc
+    return text[:-1] if text.endswith("\n") else text
+
+
 @click.command()
 @pass_env
 def init(env: Env) -> None:
@@ -119,7 +130,7 @@ def note(env: Env, incident: str, text: str, kind: str, at: str | None, corrects
     from firedesk.store import add_entry, resolve_incident
 
     if text == "-":
-        text = click.get_text_stream("stdin").read().rstrip("\n")
+        text = read_stdin_text("note")
     store = env.store
     moment = to_iso(parse_when(at, env.clock(), env.zone())) if at else None
     found = resolve_incident(store, incident)

@@ -47,6 +47,19 @@ def parse_entry_kind(value: str) -> str:
 def _require_text(value: str, what: str) -> str:
     if not value or not value.strip():
         raise InvalidInput(f"the {what} is empty; nothing was recorded")
+    require_utf8(value, what)
+    return value
+
+
+def require_utf8(value: str, what: str) -> str:
+    """Refuse text that cannot be stored as UTF-8 (undecodable bytes from argv or a pipe)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(
+            f"the {what} contains bytes that are not UTF-8 text (at character {exc.start}); "
+            "nothing was recorded"
+        ) from exc
     return value
 
 
