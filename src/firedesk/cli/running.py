@@ -3,7 +3,6 @@ updates and handover. Headless: never imports Textual; httpx only when sending."
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -277,7 +276,9 @@ def update(env: Env, incident: str, text: str | None, audiences: tuple[str, ...]
         raise FiredeskError(f"say what the update is: firedesk update {found.key} TEXT "
                             f"(or --draft for a pre-filled draft, `-` to read stdin)")
     if text == "-":
-        text = sys.stdin.read()
+        from firedesk.cli.record import read_stdin_text
+
+        text = read_stdin_text("update")
     picked = pick_audiences(env.config, audiences, found.severity)  # unknown audience: error before recording
     event = record_update(store, found, text, author=env.actor,
                           audiences=[a.name for a in picked], template=template)
