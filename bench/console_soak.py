@@ -91,7 +91,7 @@ def main() -> int:
     every = args.every or (2.0 if args.seconds <= 120 else 30.0)
     from firedesk.store import Store, add_entry, declare_incident
 
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         db = work / "soak.db"
         wal = Path(str(db) + "-wal")

@@ -150,7 +150,7 @@ def main() -> int:
     consoles = args.consoles or (4 if args.quick else 10)
     seconds = args.seconds or (3 if args.quick else 20)
     ok = True
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if both or args.kill_trials is not None:
             ok &= kill_trials(trials, work, args.seed)

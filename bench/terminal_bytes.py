@@ -156,7 +156,7 @@ def main() -> None:
         args.seconds = 5
     from firedesk.store import Store, add_entry, assign_role, declare_incident
 
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         db = work / "terminal.db"
         with Store(db) as store:
