@@ -323,14 +323,18 @@ def test_the_console_in_a_real_terminal_shows_no_sequence_from_the_data(world: W
         world.run("ingest", "-", input=notice)
         _read_until(parent, b"pwned-notice", seen)
         _read_quiet(parent, seen)
-        # A tour: the timeline zoomed and paged back through every corpus entry, each pane
-        # focused and zoomed, an alert's details, the incident picker, the help screen.
-        tour = [b"z", *[b"\x1b[5~"] * 6, b"\x1b", b"\t", b"z", b"d", b"\x1b", b"\x1b",
-                b"\t", b"z", b"\x1b", b"\t", b"z", b"\x1b", b"\t", b"z", b"\x1b",
+        # A tour: the timeline zoomed and paged back through every corpus entry; focus to
+        # the alerts pane (tab: entry line, roles, alerts), zoomed, an alert's details; the
+        # checklist and who-to-wake panes zoomed; the update composer (F4), tasks and
+        # hypotheses (F5), the handover brief (F6); the incident picker; the help screen.
+        tour = [b"z", *[b"\x1b[5~"] * 5, b"\x1b",
+                b"\t", b"\t", b"\t", b"z", b"\x1b", b"d", b"\x1b[6~", b"\x1b[6~", b"\x1b",
+                b"\t", b"z", b"\x1b", b"\t", b"z", b"\x1b",
+                b"\x1bOS", b"\x1b", b"\x1b[15~", b"\x1b", b"\x1b[17~", b"\x1b",
                 b"o", b"\r", b"\x1bOP", b"\x1b"]
         for key in tour:
             os.write(parent, key)
-            _read_quiet(parent, seen, quiet=0.25)
+            _read_quiet(parent, seen, quiet=0.2)
         os.write(parent, b"\x11")                       # ctrl+q
         _read_quiet(parent, seen, quiet=0.5)
         proc.wait(timeout=20)
@@ -348,7 +352,8 @@ def test_the_console_in_a_real_terminal_shows_no_sequence_from_the_data(world: W
     assert found == {}, f"sequences from the data reached the terminal (with context): {found}"
     # The hostile text was drawn, visibly and literally (markup was not interpreted).
     for shown in (b"pwned by title", b"[@click=app.quit]", b"pwned by person", b"pwned-notice",
-                  b"[bold red]not bold[/]", b"^[]52;c;cm0g", b"\\u202egnp.exe"):
+                  b"[bold red]not bold[/]", b"^[]52;c;cm0g", b"\\u202egnp.exe",
+                  b"raw body"):                 # the alert details screen was opened
         assert shown in stream, shown
 
 
