@@ -211,8 +211,15 @@ class FiredeskApp(App):
         self.exit()
 
     def on_unmount(self) -> None:
-        for store in (self.store, self.reader):
-            store.close()
+        # A worker thread may still be inside a query: closing a connection under it
+        # crashes SQLite, so each connection closes only once its lock is free.
+        for lock, close in ((self.read_lock, self.reader.close), (self._write_lock, self.store.close)):
+            acquired = lock.acquire(timeout=10)
+            try:
+                close()
+            finally:
+                if acquired:
+                    lock.release()
         self.feed.close()
 
     # -- help and the command palette ------------------------------------------------------
