@@ -308,3 +308,31 @@ async def test_enter_on_a_role_in_the_board_assigns_it(db_path, clock, incident)
         await pilot.press(*"Dana", "enter")
         await settle(pilot)
         assert resolve_incident(app.store, incident.id).roles["scribe"] == ["Dana"]
+
+
+async def test_quick_entries_are_recorded_in_the_order_typed(db_path, clock, incident):
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        for n in range(6):
+            await pilot.press("n", *f"entry {n}", "enter")
+        await settle(pilot)
+        texts = [e.text for e in events_for(app.store, incident.id) if e.kind == "note"]
+        assert texts == [f"entry {n}" for n in range(6)]
+
+
+async def test_an_entry_that_cannot_be_written_comes_back_to_the_entry_line(db_path, clock, incident, monkeypatch):
+    from firedesk.errors import StoreBusy
+    from firedesk.screens import incident as incident_screen
+
+    def busy(*args, **kwargs):
+        raise StoreBusy("firedesk.db is busy: nothing was written, try again")
+
+    monkeypatch.setattr(incident_screen, "record_entry", busy)
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"keep me", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#entry", Input).value == "keep me"
+        assert any("busy" in n.message for n in app._notifications)

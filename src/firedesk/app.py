@@ -38,6 +38,7 @@ POLL_SECONDS = 0.15
 class PendingWrite:
     done: str | None
     then: Callable[[Any], None] | None
+    failed: Callable[[BaseException | None], None] | None = None
 
 
 class OpeningScreen(Screen):
@@ -77,6 +78,9 @@ class FiredeskApp(App):
         self.reader = Store(self.store_path, clock=clock)
         self.feed = ChangeFeed(self.store_path)
         self._write_lock = threading.Lock()
+        self._turn = threading.Condition()
+        self._tickets = 0   # handed out on the UI thread, in the order writes are asked for
+        self._serving = 0
         self.read_lock = threading.Lock()  # the reader connection serves one worker at a time
         self._pending: dict[Worker, PendingWrite] = {}
         self.main_screen: Screen | None = None
@@ -156,16 +160,31 @@ class FiredeskApp(App):
     # -- writes -------------------------------------------------------------------------
 
     def run_write(self, fn: Callable[..., Any], *args: Any, done: str | None = None,
-                  then: Callable[[Any], None] | None = None, **kwargs: Any) -> Worker:
-        """Run `fn(store, *args, **kwargs)` in a thread worker; notice on failure; refresh."""
+                  then: Callable[[Any], None] | None = None,
+                  failed: Callable[[BaseException | None], None] | None = None,
+                  **kwargs: Any) -> Worker:
+        """Run `fn(store, *args, **kwargs)` in a thread worker; notice on failure; refresh.
+
+        `done`: a notice on success; `then(result)` / `failed(error)`: UI-thread callbacks."""
+
+        ticket = self._tickets
+        self._tickets += 1
 
         def write() -> Any:
-            with self._write_lock:
-                return fn(self.store, *args, **kwargs)
+            # Writes land in the order they were asked for (two quick entries stay in order).
+            with self._turn:
+                self._turn.wait_for(lambda: self._serving >= ticket, timeout=30)
+            try:
+                with self._write_lock:
+                    return fn(self.store, *args, **kwargs)
+            finally:
+                with self._turn:
+                    self._serving = max(self._serving, ticket + 1)
+                    self._turn.notify_all()
 
         worker = self.run_worker(write, thread=True, group="writes", exit_on_error=False,
                                  description=getattr(fn, "__name__", "write"))
-        self._pending[worker] = PendingWrite(done, then)
+        self._pending[worker] = PendingWrite(done, then, failed)
         return worker
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -179,7 +198,9 @@ class FiredeskApp(App):
                     pending.then(worker.result)
                 self.refresh_panes()
             elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-                self._pending.pop(worker)
+                pending = self._pending.pop(worker)
+                if pending.failed:
+                    pending.failed(worker.error)
                 self.notify(describe_error(worker.error), title="Not recorded",
                             severity="error", markup=False, timeout=8)
         elif worker.group == "loads" and event.state == WorkerState.ERROR:

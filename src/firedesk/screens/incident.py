@@ -227,13 +227,16 @@ class IncidentScreen(Screen):
             return
         entry = self.query_one("#entry", Input)
         sent = event.value
+        entry.value = ""  # ready for the next entry at once; given back if the write fails
 
-        def recorded(_result) -> None:  # noqa: ANN001
-            if entry.value == sent:
-                entry.value = ""
+        def not_recorded(_error) -> None:  # noqa: ANN001
+            if not entry.value:
+                entry.value = sent
+            else:
+                entry.value = f"{sent} {entry.value}"
 
         app.run_write(record_entry, incident, text, kind=self.entry_kind, author=app.actor,
-                      at=at, then=recorded)
+                      at=at, failed=not_recorded)
         self.query_one("#timeline", Timeline).focus()
 
     def unsent_draft(self) -> tuple[int, str] | None:
