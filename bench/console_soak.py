@@ -9,7 +9,9 @@ counted, as an SSH link would), while `--writers` processes add notes through
 real `firedesk receive` (rotating over 2,000 fingerprints, so the alert table grows and
 then churns). Sampled every `--every` seconds: the console's resident memory and CPU, the
 WAL file's size. At the end one more note is written and the console must draw it
-(it is still live). Printed via report(): memory at start/end and its growth, the WAL's
+(it is still live), and a second, fresh console opens the final record (its memory is
+what the data alone costs, so growth beyond it is a leak). Printed via report(): memory
+at start/end and its growth, the console's CPU in the first and last tenth, the WAL's
 largest size, terminal bytes/s, events and alerts written. The run fails (exit 1) if the
 console died, stopped drawing, or memory grew more than `--max-growth` MiB after warm-up.
 """
@@ -106,6 +108,7 @@ def main() -> int:
         counts = [0, 0]
         samples: list[tuple[float, float, float, float]] = []   # t, rss, wal MiB, cpu s
         alive = drew_last = False
+        fresh_rss = float("nan")
         try:
             terminal.wait_for(b"Soak: checkout")
             terminal.settle()
@@ -147,6 +150,15 @@ def main() -> int:
             with Store(db) as store:
                 events = store.query_one("SELECT count(*) FROM events")[0]
                 alerts = store.query_one("SELECT count(*) FROM alerts")[0]
+            # Growth from the data or a leak? A fresh console on the final record shows
+            # what the data alone costs.
+            fresh = Terminal(db, work)
+            try:
+                fresh.wait_for(b"soak is over")
+                fresh.settle()
+                fresh_rss = rss_mib(fresh.process.pid)
+            finally:
+                fresh.close()
         finally:
             terminal.close()
             receiver.terminate()
@@ -159,6 +171,10 @@ def main() -> int:
     growth = rss_end - rss_start
     wal_max = max(s[2] for s in samples)
     cpu_share = (samples[-1][3] - samples[0][3]) / max(samples[-1][0] - samples[0][0], 1e-9) * 100
+    tenth = max(1, len(samples) // 10)
+
+    def share(part: list[tuple[float, float, float, float]]) -> float:
+        return (part[-1][3] - part[0][3]) / max(part[-1][0] - part[0][0], 1e-9) * 100
     print(f"console soak: {elapsed:.0f} s, {args.writers} writers x {args.note_rate:g} notes/s, "
           f"{args.alert_rate:g} alerts/s ({counts[0]} accepted, {counts[1]} refused); "
           f"{events} events and {alerts} alerts in the record; console alive: {alive}, "
@@ -167,7 +183,10 @@ def main() -> int:
     report("console soak: console RSS at the end", [rss_end], unit="MiB")
     report("console soak: console RSS growth", [growth], unit="MiB")
     report("console soak: WAL size (sampled)", [s[2] for s in samples], unit="MiB")
+    report("console soak: fresh console on the final record", [fresh_rss], unit="MiB")
     report("console soak: console CPU", [cpu_share], unit="% of a core")
+    report("console soak: console CPU, first tenth", [share(samples[:tenth + 1])], unit="% of a core")
+    report("console soak: console CPU, last tenth", [share(samples[-tenth - 1:])], unit="% of a core")
     report("console soak: terminal output", [bytes_total / 1024 / elapsed], unit="KiB/s")
     ok = alive and drew_last and growth <= args.max_growth and counts[1] == 0
     print(f"  bounded: memory growth {growth:.1f} MiB (limit {args.max_growth:g}), WAL max "
