@@ -6,8 +6,8 @@
 `firedesk console INC-1` runs in a pseudo-terminal at 120x40 (its output drained and
 counted, as an SSH link would), while `--writers` processes add notes through
 `add_entry` at `--note-rate` each and Alertmanager posts `--alert-rate` alerts/s to a
-real `firedesk receive` (rotating over 2,000 fingerprints, so the alert table grows and
-then churns). Sampled every `--every` seconds: the console's resident memory and CPU, the
+real `firedesk receive` (rotating over 2,000 fingerprints, every tenth a resolve, each
+body distinct, so the alert table grows and then churns). Sampled every `--every` seconds: the console's resident memory and CPU, the
 WAL file's size. At the end one more note is written and the console must draw it
 (it is still live), and a second, fresh console opens the final record (its memory is
 what the data alone costs, so growth beyond it is a leak). Printed via report(): memory
@@ -68,7 +68,10 @@ def alert_sender(base: str, rate: float, stop_at: float, counts: list[int]) -> N
     with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {STORM_TOKEN}"}) as http:
         while time.monotonic() < stop_at:
             status = "resolved" if n % 10 == 9 else "firing"
-            body = alert_payload(f"soak-{n % 2000}", f"soak alert {n % 2000}", status=status)
+            # The post number makes each body new: an identical body is a retried delivery,
+            # acknowledged without a write (dedup), and would not churn the alert table.
+            body = alert_payload(f"soak-{n % 2000}", f"soak alert {n % 2000}", status=status,
+                                 annotations={"description": f"post {n}"})
             answer = http.post(f"{base}/hooks/alertmanager", content=body)
             counts[0 if answer.status_code == 200 else 1] += 1
             n += 1
