@@ -67,7 +67,7 @@ def alert_sender(base: str, rate: float, stop_at: float, counts: list[int]) -> N
     start, n = time.monotonic(), 0
     with httpx.Client(timeout=60, headers={"Authorization": f"Bearer {STORM_TOKEN}"}) as http:
         while time.monotonic() < stop_at:
-            status = "resolved" if n % 10 == 9 else "firing"
+            status = "resolved" if (n + n // 2000) % 10 == 9 else "firing"   # varies by round
             # The post number makes each body new: an identical body is a retried delivery,
             # acknowledged without a write (dedup), and would not churn the alert table.
             body = alert_payload(f"soak-{n % 2000}", f"soak alert {n % 2000}", status=status,
