@@ -326,12 +326,13 @@ def test_the_console_in_a_real_terminal_shows_no_sequence_from_the_data(world: W
         # A tour: the timeline zoomed and paged back through every corpus entry; focus to
         # the alerts pane (tab: entry line, roles, alerts), zoomed, an alert's details; the
         # checklist and who-to-wake panes zoomed; the update composer (F4), tasks and
-        # hypotheses (F5), the handover brief (F6); the incident picker; the help screen.
+        # hypotheses (F5), the handover brief (F6); the incident picker; the help screen;
+        # the history of past incidents (F7).
         tour = [b"z", *[b"\x1b[5~"] * 5, b"\x1b",
                 b"\t", b"\t", b"\t", b"z", b"\x1b", b"d", b"\x1b[6~", b"\x1b[6~", b"\x1b",
                 b"\t", b"z", b"\x1b", b"\t", b"z", b"\x1b",
                 b"\x1bOS", b"\x1b", b"\x1b[15~", b"\x1b", b"\x1b[17~", b"\x1b",
-                b"o", b"\r", b"\x1bOP", b"\x1b"]
+                b"o", b"\r", b"\x1bOP", b"\x1b", b"\x1b[18~", b"\x1b"]
         for key in tour:
             os.write(parent, key)
             _read_quiet(parent, seen, quiet=0.2)
