@@ -214,6 +214,15 @@ STARTER_CONFIG = '''\
 # SEV2 = 30
 # SEV3 = 60
 
+# [receiver]                         # `firedesk receive`: every request needs a credential
+# token = "change-me"                # bearer token, or the basic-auth password
+# max_body = "2MiB"
+
 # [keymap]                           # binding id = key; see the console's help (F1)
 # note = "n"
+
+# More sections: [[teams]], [[services]], [[rotations]], [[overrides]], [[escalation]],
+# [[duty_roles]], [[roles]], [checklists.NAME], [comms.audiences.NAME], [nag],
+# [publish.github]. A complete, commented example: examples/firedesk.toml in the
+# firedesk repository; `firedesk doctor` checks whatever you write.
 '''
