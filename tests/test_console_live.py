@@ -130,10 +130,18 @@ async def test_new_events_keep_the_reader_place_when_scrolled_up(db_path, clock,
     async with app.run_test() as pilot:
         await settle(pilot)
         timeline = app.screen.query_one("#timeline")
-        timeline.scroll_to(y=5, animate=False, immediate=True)
+        await pilot.press("pageup", "up")
+        place = timeline.scroll_y
+        assert 0 < place < timeline.max_scroll_y
         add_entry(store, incident, "arrived while reading", author="bot")
         await wait_for(pilot, lambda: "arrived while reading" in timeline_text(app), "the entry")
-        assert timeline.scroll_y == 5
+        await settle(pilot)
+        assert timeline.scroll_y == place
+        await pilot.press("end")                      # back to following the newest
+        add_entry(store, incident, "the newest", author="bot")
+        await wait_for(pilot, lambda: "the newest" in timeline_text(app), "the entry")
+        await settle(pilot)
+        assert timeline.scroll_y == timeline.max_scroll_y
 
 
 async def test_typing_is_not_lost_when_others_write(db_path, clock, store):

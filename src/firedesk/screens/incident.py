@@ -137,19 +137,24 @@ class IncidentScreen(Screen):
     def _load(self, after_id: int, with_draft: bool) -> None:
         app = self.app
         panes = {name: cls.load for name, cls, _, _ in CAPABILITY_PANES}
+        view = None
         try:
             with app.read_lock:
                 view = load_incident_view(app.reader, self.incident_id, app.config,
                                           after_id=after_id, actor=app.actor, panes=panes,
                                           with_draft=with_draft)
-        finally:
-            app.call_from_thread(self._loaded_done)
-        app.call_from_thread(self.show_view, view)
+        finally:  # a failed read still ends the load (the app shows the error)
+            app.call_from_thread(self._loaded, view)
 
-    def _loaded_done(self) -> None:
-        self._loading = False
-        if self._dirty:
-            self.reload()
+    def _loaded(self, view: IncidentView | None) -> None:
+        """UI thread: show the read first, then run any reload asked for meanwhile."""
+        try:
+            if view is not None:
+                self.show_view(view)
+        finally:
+            self._loading = False
+            if self._dirty:
+                self.reload()
 
     def show_view(self, view: IncidentView) -> None:
         """UI thread: hand each widget its part of a fresh read."""
@@ -180,7 +185,7 @@ class IncidentScreen(Screen):
                 self.app.notify("Your unsent text is back in the entry line: Enter records it.",
                                 title="Draft restored", markup=False, timeout=8)
         if view.more_new:
-            self.reload()
+            self._dirty = True  # a flood: read the next batch once this one is shown
 
     def _pane_trouble(self, pane: str, problem: str) -> None:
         """Say once that a pane failed (reloads come every change; notices must not)."""

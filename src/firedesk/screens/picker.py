@@ -68,19 +68,23 @@ class PickerScreen(Screen):
     @work(thread=True, group="loads", exit_on_error=False)
     def _load(self) -> None:
         app = self.app
+        data = None
         try:
             with app.read_lock:
                 data = load_picker(app.reader, panes={n: c.load for n, c, _, _ in PICKER_PANES},
                                    config=app.config)
         finally:
-            app.call_from_thread(self._load_done)
-        app.call_from_thread(self.show_data, data)
+            app.call_from_thread(self._loaded, data)
 
-    def _load_done(self) -> None:
-        self._loading = False
-        if self._dirty:
-            self._dirty = False
-            self.reload()
+    def _loaded(self, data: dict | None) -> None:
+        try:
+            if data is not None:
+                self.show_data(data)
+        finally:
+            self._loading = False
+            if self._dirty:
+                self._dirty = False
+                self.reload()
 
     def _prompt(self, incident: Incident) -> Text:
         """Two lines: key, severity, status and age; then the title (never markup)."""

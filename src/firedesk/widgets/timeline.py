@@ -67,17 +67,38 @@ class Timeline(ScrollView, can_focus=True):
     ]
 
     def action_move(self, lines: int) -> None:
-        self.scroll_to(y=self.scroll_y + lines, animate=False)
+        self._scroll_by_reader(self.scroll_y + lines)
 
     def action_page(self, pages: int) -> None:
-        self.scroll_to(y=self.scroll_y + pages * max(1, self.scrollable_content_region.height - 1),
-                       animate=False)
+        self._scroll_by_reader(
+            self.scroll_y + pages * max(1, self.scrollable_content_region.height - 1))
 
     def action_oldest(self) -> None:
-        self.scroll_home(animate=False, x_axis=False)
+        self._scroll_by_reader(0)
 
     def action_newest(self) -> None:
-        self.scroll_end(animate=False, x_axis=False)
+        self.follow = True
+        self._follow_newest()
+
+    def _scroll_by_reader(self, y: float) -> None:
+        """The reader moved: follow new entries only while they are at the bottom."""
+        self.scroll_to(y=y, animate=False, immediate=True)
+        self.follow = self.scroll_y >= self.max_scroll_y
+
+    def _on_mouse_scroll_up(self, event) -> None:  # noqa: ANN001
+        super()._on_mouse_scroll_up(event)
+        self.follow = False
+
+    def _on_mouse_scroll_down(self, event) -> None:  # noqa: ANN001
+        super()._on_mouse_scroll_down(event)
+        self.call_after_refresh(self._check_follow)
+
+    def _check_follow(self) -> None:
+        self.follow = self.scroll_y >= self.max_scroll_y
+
+    def _follow_newest(self) -> None:
+        """Keep the newest line in view, once the new size is laid out."""
+        self.call_after_refresh(self.scroll_end, animate=False, immediate=True, x_axis=False)
 
     class NeedsOlder(Message):
         """The reader reached the top of what is loaded; read the page before `before_id`."""
@@ -97,6 +118,7 @@ class Timeline(ScrollView, can_focus=True):
         self._lines: list[Strip] = []
         self._width = 0
         self._restyle = False
+        self.follow = True  # at the bottom, following new entries, until the reader scrolls up
 
     # -- data in ---------------------------------------------------------------------------
 
@@ -109,14 +131,12 @@ class Timeline(ScrollView, can_focus=True):
         fresh = [e for e in events if e.id > self.last_id]
         if not fresh:
             return
-        at_bottom = self.scroll_y >= self.max_scroll_y - 1
         self.events.extend(fresh)
         if self._width:
             self._lines.extend(self._render_events(fresh))
         self._resize()
-        if at_bottom:
-            # After the new virtual size is laid out, or the end would be the old end.
-            self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        if self.follow:
+            self._follow_newest()
 
     def prepend(self, events: list[Event], has_older: bool) -> None:
         """Add an older page at the top, keeping the reader's place."""
@@ -182,10 +202,13 @@ class Timeline(ScrollView, can_focus=True):
         return strips
 
     def _rebuild(self) -> None:
+        """Wrap every loaded event again (new width); a reader at the bottom stays there."""
         self._restyle = False
         self._width = self._text_width()
         self._lines = self._render_events(self.events)
         self._resize()
+        if self.follow:
+            self._follow_newest()
 
     def _resize(self) -> None:
         self.virtual_size = Size(self._width, len(self._lines))
@@ -193,10 +216,7 @@ class Timeline(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         if self._text_width() != self._width:
-            at_bottom = self.scroll_y >= self.max_scroll_y - 1
             self._rebuild()
-            if at_bottom:
-                self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
