@@ -166,3 +166,18 @@ async def test_the_picker_shows_an_incident_declared_elsewhere(db_path, clock, s
         declare_incident(store, "Declared by someone else", severity="SEV1", author="Marco")
         await wait_for(pilot, lambda: app.screen.incidents and
                        app.screen.incidents[0].title == "Declared by someone else", "the picker")
+
+
+async def test_notices_about_hostile_names_are_harmless(db_path, clock, store):
+    incident = declare_incident(store, "Names", severity="SEV2", author="Dana")
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        app.screen.query_one("#person-name").value = "Eve\x1b]0;pwned\x07"
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("Eve^[]0;pwned^G is leader" in m for m in messages)
+        assert not any("\x1b" in m for m in messages)

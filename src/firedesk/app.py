@@ -28,7 +28,7 @@ from firedesk.clock import Clock, local_zone, system_clock
 from firedesk.config import Config
 from firedesk.errors import FiredeskError
 from firedesk.store import ChangeFeed, Store, list_incidents, resolve_incident, save_draft
-from firedesk.text import one_line
+from firedesk.text import one_line, visible
 from firedesk.themes import load_themes, pick_theme
 
 POLL_SECONDS = 0.15
@@ -156,6 +156,14 @@ class FiredeskApp(App):
         screen = self.main_screen
         if screen is not None and hasattr(screen, "reload"):
             screen.reload()
+
+    def notify(self, message: str, *, title: str = "", severity="information",  # noqa: ANN001
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Plain-text notices (markup=False) often carry record or error text: shown
+        through firedesk.text, so no control character reaches the terminal."""
+        if not markup:
+            message, title = visible(message, multiline=True), one_line(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # -- writes -------------------------------------------------------------------------
 
