@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from firedesk.clock import system_clock
 from firedesk.demo import STREAM, build_demo, demo_path, simulate_stream, write_stream_entry
 from firedesk.errors import InvalidInput
 from firedesk.store import Store, declare_incident, events_for, list_incidents, verify_chain
@@ -50,12 +51,31 @@ def test_the_stream_writes_through_its_own_connection(tmp_path):
     stop = threading.Event()
     with Store(demo.path) as store:
         before = len(events_for(store, demo.incident_id))
-        write_stream_entry(store, demo.incident_id, 0)
+        deliveries = store.query_one("SELECT count(*) FROM alert_deliveries")[0]
+        write_stream_entry(store, demo.incident_id, 0)   # an Alertmanager webhook
+        assert store.query_one("SELECT count(*) FROM alert_deliveries")[0] == deliveries + 1
+        write_stream_entry(store, demo.incident_id, 2)   # a responder's entry
         assert events_for(store, demo.incident_id)[-1].text == STREAM[0][2]
     stop.set()
     simulate_stream(demo.path, demo.incident_id, stop)   # returns at once when stopped
     with Store(demo.path) as store:
         assert len(events_for(store, demo.incident_id)) == before + 1
+
+
+def test_the_demo_opens_with_alerts_and_who_to_wake(tmp_path):
+    from firedesk.intake.triage import list_alerts
+    from firedesk.oncall import load_oncall, who_to_wake
+
+    demo = build_demo(tmp_path / "demo.db", actor="you", fresh=True)
+    with Store(demo.path) as store:
+        alerts = list_alerts(store)
+        assert len(alerts) == 5
+        attached = [a for a in alerts if a.incident_id == demo.incident_id]
+        assert [a.acked_by for a in attached] == ["Dana"]
+    oncall, problems = load_oncall(demo.config)
+    assert problems == [] and demo.config.problems == []
+    plan = who_to_wake(oncall, "checkout-api", system_clock())
+    assert plan.tiers and plan.tiers[0].candidates
 
 
 async def test_the_console_opens_on_the_demo(tmp_path):

@@ -28,27 +28,79 @@ DEMO_CONFIG = '''\
 [[people]]
 name = "Priya"
 timezone = "Asia/Kolkata"
+waking_hours = "08:00-23:00"
+phone = "+91 98000 00001"
 chat = "@priya"
 
 [[people]]
 name = "Marco"
 timezone = "Europe/Rome"
+waking_hours = "07:00-23:00"
+phone = "+39 320 000 0002"
 chat = "@marco"
 
 [[people]]
 name = "Dana"
 timezone = "America/New_York"
+waking_hours = "06:30-23:30"
+phone = "+1 212 555 0103"
 chat = "@dana"
 
 [[people]]
 name = "Kenji"
 timezone = "Asia/Tokyo"
+waking_hours = "08:00-24:00"
 chat = "@kenji"
 
 [[people]]
 name = "Sam"
 timezone = "Europe/London"
+waking_hours = "07:00-23:00"
+email = "sam@example.com"
 chat = "@sam"
+
+[[teams]]
+name = "payments"
+members = ["Priya", "Marco", "Dana", "Kenji"]
+tech_lead = "Marco"
+
+[[services]]
+name = "checkout-api"
+team = "payments"
+runbook = "https://runbooks.example/checkout-api"
+
+[[rotations]]
+name = "payments-primary"
+team = "payments"
+layer = "primary"
+members = ["Priya", "Marco", "Dana", "Kenji"]
+start = "2026-11-03"
+handoff = "tuesday 09:00"
+timezone = "Europe/Rome"
+length = "1w"
+
+[[rotations]]
+name = "payments-secondary"
+team = "payments"
+layer = "secondary"
+members = ["Priya", "Marco", "Dana", "Kenji"]
+start = "2026-11-03"
+handoff = "tuesday 09:00"
+timezone = "Europe/Rome"
+length = "1w"
+offset = 1
+
+[[duty_roles]]
+name = "incident-manager"
+members = ["Sam"]
+
+[[escalation]]
+service = "checkout-api"
+tiers = [
+  { targets = ["rotation:payments-primary"], wait = "10m" },
+  { targets = ["rotation:payments-secondary", "role:incident-manager"], wait = "15m" },
+  { targets = ["team:payments"] },
+]
 '''
 
 # The ongoing incident, minute by minute from its declaration: (minute, author, kind, text).
@@ -84,14 +136,11 @@ PAST = [
     ]),
 ]
 
+# What responders write while the demo runs; alerts arrive between them (see below).
 STREAM = [
-    ("alertmanager", "note", "[alert] payments-retry queue depth 14,200 (warning > 5,000)"),
-    ("alertmanager", "note", "[alert] checkout-api error rate 0.9% (resolved < 1%)"),
     ("Marco", "note", "Retry workers scaled 4 → 12; queue draining ~300/min."),
-    ("alertmanager", "note", "[alert] payments-db-1 connections 180/200 (warning)"),
     ("Priya", "hypothesis", "Duplicate retries? Check idempotency keys on replayed payments."),
     ("Kenji", "action", "Spot-checking 20 replayed payments for double charges."),
-    ("alertmanager", "note", "[alert] payments-retry queue depth 6,100 (warning > 5,000)"),
     ("Kenji", "note", "No double charges in the sample; idempotency keys hold."),
 ]
 
@@ -158,6 +207,8 @@ def build_demo(path: Path, *, actor: str, fresh: bool) -> DemoRecord:
         clock.at = start
         incident = declare_incident(store, "Checkout failing for ~5% of card payments",
                                     severity="SEV3", service="checkout-api", author="Dana")
+        clock.at = start + timedelta(minutes=1)
+        seed_alerts(store, incident.id)
         roles = {1: ("leader", "Dana"), 3: ("investigator", "Marco"), 13: ("investigator", "Priya"),
                  16: ("communications", "Sam"), 21: ("investigator", "Kenji"), 22: ("scribe", actor)}
         for minute, author, kind, text in ONGOING:
@@ -183,9 +234,27 @@ def build_demo(path: Path, *, actor: str, fresh: bool) -> DemoRecord:
 
 
 def write_stream_entry(store: Store, incident_id: int, step: int) -> None:
-    """One simulated arrival on the live incident (switches to alert intake later)."""
-    author, kind, text = STREAM[step % len(STREAM)]
-    add_entry(store, resolve_incident(store, incident_id), text, author=author, kind=kind)
+    """One simulated arrival: mostly an Alertmanager webhook stored exactly as `firedesk
+    receive` would store it, and every third step a responder's entry on the incident."""
+    from firedesk.intake.simulate import feed_demo_alert
+
+    if step % 3 == 2:
+        author, kind, text = STREAM[(step // 3) % len(STREAM)]
+        add_entry(store, resolve_incident(store, incident_id), text, author=author, kind=kind)
+    else:
+        feed_demo_alert(store, step)
+
+
+def seed_alerts(store: Store, incident_id: int) -> None:
+    """The alerts already in when the demo opens; the checkout one is on the incident."""
+    from firedesk.intake.simulate import DEMO_ALERTS, feed_demo_alert
+    from firedesk.intake.triage import ack_alert, attach_alert, find_alert
+
+    for step in range(len(DEMO_ALERTS)):
+        feed_demo_alert(store, step)
+    checkout = find_alert(store, DEMO_ALERTS[0][0] + "0")
+    attach_alert(store, checkout, resolve_incident(store, incident_id), author="Dana")
+    ack_alert(store, checkout, author="Dana")
 
 
 def simulate_stream(path: Path, incident_id: int, stop: threading.Event,
