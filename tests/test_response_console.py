@@ -289,3 +289,25 @@ async def test_hypothesis_from_the_entry_line_is_concluded_in_the_dialog(db_path
             ("db failover", "confirmed", "failover at 03:00")]
         text = "\n".join(str(o.prompt) for o in options.options)
         assert "H1 confirmed db failover" in text and "noted" not in text
+
+
+async def test_the_picker_tells_the_offered_person_and_the_incident_opens_on_the_brief(
+        db_path, clock, store, incident):
+    from firedesk.screens.picker import PickerScreen
+
+    declare_incident(store, "A second fire", severity="SEV3", author="Dana")  # so the picker shows
+    assign_role(store, incident, "leader", "Dana", author="Dana")
+    offer_handover(store, incident, "Priya", author="Dana")
+    app = build_app(db_path, clock, None, actor="Priya")
+    async with app.run_test(size=(120, 40)) as pilot:
+        picker = await wait_for_screen(pilot, PickerScreen)
+        for _ in range(50):
+            await settle(pilot)
+            if incident.id in getattr(picker, "handovers", {}):
+                break
+        options = picker.query_one("#incidents", OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("handover offered to you by Dana" in p and "Checkout failing" in p for p in prompts)
+        assert not any("handover offered" in p and "A second fire" in p for p in prompts)
+        app.open_incident(incident.id)
+        await wait_for_screen(pilot, HandoverScreen)

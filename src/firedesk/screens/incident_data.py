@@ -99,9 +99,16 @@ def load_incident_view(store, incident_id: int, config, *, after_id: int, actor:
     return view
 
 
-def load_picker(store, limit: int = 200, panes: dict[str, Any] | None = None, config=None) -> dict[str, Any]:
-    """The picker's list (open first, then recent) and the capability panes' data."""
-    data: dict[str, Any] = {"incidents": list_incidents(store, limit=limit), "panes": {}}
+def load_picker(store, limit: int = 200, panes: dict[str, Any] | None = None, config=None,
+                actor: str | None = None) -> dict[str, Any]:
+    """The picker's list (open first, then recent), the handovers waiting for `actor`, and
+    the capability panes' data."""
+    from firedesk.response.handover import pending_handovers_for
+
+    data: dict[str, Any] = {"incidents": list_incidents(store, limit=limit), "panes": {},
+                            "handovers": {}}
+    if actor:
+        data["handovers"] = {o.incident_id: o for o in pending_handovers_for(store, actor)}
     for name, load in (panes or {}).items():
         try:
             data["panes"][name] = load(store, None, config)

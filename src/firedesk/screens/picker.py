@@ -72,7 +72,7 @@ class PickerScreen(Screen):
         try:
             with app.read_lock:
                 data = load_picker(app.reader, panes={n: c.load for n, c, _, _ in PICKER_PANES},
-                                   config=app.config)
+                                   config=app.config, actor=app.actor)
         finally:
             app.call_from_thread(self._loaded, data)
 
@@ -101,10 +101,15 @@ class PickerScreen(Screen):
         text.append(f"       {one_line(incident.title, 120)}")
         if incident.service:
             text.append(f"  [{one_line(incident.service, 40)}]", "dim")
+        offer = getattr(self, "handovers", {}).get(incident.id)
+        if offer is not None:
+            text.append(f"\n       ⇄ handover offered to you by {one_line(offer.offered_by, 40)}"
+                        " — open it to read the brief and accept", "bold reverse")
         return text
 
     def show_data(self, data: dict) -> None:
         self.incidents = data["incidents"]
+        self.handovers = data.get("handovers", {})
         options = self.query_one("#incidents", OptionList)
         highlighted = options.highlighted
         options.clear_options()
