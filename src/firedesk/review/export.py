@@ -264,6 +264,13 @@ def _severity_history(events: list[Event]) -> list[SeverityChange]:
     return out
 
 
+def astuple_tail(h: "Hypothesis") -> tuple:
+    """Every field of a hypothesis but its number (to renumber a tracked entry)."""
+    from dataclasses import fields
+
+    return tuple(getattr(h, f.name) for f in fields(h)[1:])
+
+
 def _hypotheses(events: list[Event]) -> list[Hypothesis]:
     by_number: dict[int, Hypothesis] = {}
     unnumbered: list[Hypothesis] = []
@@ -276,6 +283,12 @@ def _hypotheses(events: list[Event]) -> list[Hypothesis]:
                 by_number[number] = found
             else:
                 unnumbered.append(found)
+        elif e.kind == "hypothesis-tracked" and isinstance(number, int):
+            # A plain hypothesis entry became H<number>: it keeps its text and proposer.
+            entry = next((h for h in unnumbered if h.event_id == e.data.get("event")), None)
+            if entry is not None:
+                unnumbered.remove(entry)
+                by_number[number] = Hypothesis(number, *astuple_tail(entry))
         elif e.kind == "conclusion" and isinstance(number, int) and number in by_number:
             h = by_number[number]
             by_number[number] = Hypothesis(

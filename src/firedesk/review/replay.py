@@ -80,6 +80,10 @@ def state_at(incident: Incident, events: Sequence[Event], at: str,
         elif e.kind == "hypothesis":
             hypotheses[d.get("hypothesis") if isinstance(d.get("hypothesis"), int) else f"#{e.id}"] = (
                 (f"H{d['hypothesis']} " if isinstance(d.get("hypothesis"), int) else "") + e.text)
+        elif e.kind == "hypothesis-tracked" and isinstance(d.get("hypothesis"), int):
+            text = hypotheses.pop(f"#{d.get('event')}", None)
+            if text is not None:
+                hypotheses[d["hypothesis"]] = f"H{d['hypothesis']} {text}"
         elif e.kind == "conclusion" and isinstance(d.get("hypothesis"), int):
             hypotheses.pop(d["hypothesis"], None)
         elif e.kind == "task" and isinstance(d.get("task"), int):
