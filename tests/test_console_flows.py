@@ -261,9 +261,10 @@ def test_update_clock_words():
     from firedesk.widgets.header import update_clock_text
 
     now = datetime(2026, 11, 22, 3, 0, tzinfo=timezone.utc)
-    assert update_clock_text(None, now) == ("no update clock", False)
-    assert update_clock_text(now + timedelta(minutes=12), now) == ("update in 12m", False)
-    assert update_clock_text(now - timedelta(minutes=3), now) == ("UPDATE OVERDUE 3m", True)
+    assert update_clock_text(None, now) == ("no update clock", "ok")
+    assert update_clock_text(now + timedelta(minutes=12), now) == ("update in 12m", "ok")
+    assert update_clock_text(now + timedelta(minutes=4), now) == ("UPDATE DUE in 4m", "soon")
+    assert update_clock_text(now - timedelta(minutes=3), now) == ("UPDATE OVERDUE 3m", "overdue")
 
 
 async def test_header_says_when_the_update_is_overdue(db_path, clock, incident):

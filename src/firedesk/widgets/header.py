@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -14,13 +14,19 @@ from firedesk.model import Incident
 from firedesk.text import one_line
 
 
-def update_clock_text(due: datetime | None, now: datetime) -> tuple[str, bool]:
-    """(`update in 12m` | `UPDATE OVERDUE 3m` | `no update clock`, overdue?)."""
+SOON = timedelta(minutes=5)
+
+
+def update_clock_text(due: datetime | None, now: datetime) -> tuple[str, str]:
+    """The countdown in words and its state: `ok`, `soon` (under 5 minutes, so the
+    communications person starts writing) or `overdue`. Never colour alone."""
     if due is None:
-        return "no update clock", False
+        return "no update clock", "ok"
     if now >= due:
-        return f"UPDATE OVERDUE {format_duration(now - due)}", True
-    return f"update in {format_duration(due - now)}", False
+        return f"UPDATE OVERDUE {format_duration(now - due)}", "overdue"
+    if due - now <= SOON:
+        return f"UPDATE DUE in {format_duration(due - now)}", "soon"
+    return f"update in {format_duration(due - now)}", "ok"
 
 
 class IncidentHeader(Horizontal):
@@ -68,7 +74,8 @@ class IncidentHeader(Horizontal):
             f"{'lasted' if incident.resolved_at else 'open'} {elapsed}")
         due = update_due_at(incident.severity, incident.declared_at, self.last_update_at,
                             self.cadence, resolved=not incident.is_open)
-        text, overdue = update_clock_text(due, now)
+        text, state = update_clock_text(due, now)
         label = self.query_one("#hdr-due", Label)
         label.update(text)
-        label.set_class(overdue, "overdue")
+        label.set_class(state == "overdue", "overdue")
+        label.set_class(state == "soon", "soon")
