@@ -21,12 +21,21 @@ from firedesk.clock import parse_utc
 from firedesk.model import Event
 from firedesk.text import one_line, visible
 
+# Every kind the record writes, in at most 8 columns (the rest are cut to fit).
 KIND_LABELS = {
     "note": "note", "hypothesis": "hypoth", "action": "action", "decision": "DECISION",
     "update": "UPDATE", "declared": "declared", "status": "status", "severity": "severity",
-    "role": "role",
+    "role": "role", "alert.attach": "alert", "alert.ack": "ack", "alert.snooze": "snooze",
+    "alert.noise": "noise", "alert.silence": "silence", "checklist": "check",
+    "hypothesis-tracked": "hypoth", "conclusion": "conclude", "likelihood": "likely",
+    "task": "task", "task-done": "task ✓", "task-dropped": "task ✗", "task-check-in": "check-in",
+    "impact": "impact", "update-delivery": "sent", "handover-offered": "handover",
+    "handover-accepted": "handover", "handover-withdrawn": "handover", "paged": "paged",
+    "published": "publish",
 }
-SYSTEM_KINDS = {"declared", "status", "severity", "role"}
+SYSTEM_KINDS = {"declared", "status", "severity", "role", "alert.attach", "alert.ack",
+                "alert.snooze", "alert.noise", "alert.silence", "hypothesis-tracked",
+                "task-check-in", "update-delivery", "published"}
 AUTHOR_WIDTH = 10
 KIND_WIDTH = 9
 
