@@ -270,3 +270,17 @@ def test_an_unwritable_directory_is_a_clear_error(tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(connection.os, "access", lambda path, mode: False)
     with pytest.raises(StoreError, match="not writable"):
         check_location(tmp_path / "f.db")
+
+
+def test_the_busy_message_names_the_timeout_the_connection_really_waited(db_path: Path, clock) -> None:
+    with Store(db_path, clock=clock) as store:
+        incident = declare_incident(store, "x", severity="SEV2", author="ana")
+        store.conn.execute("PRAGMA busy_timeout = 50")
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(StoreError, match="for more than 50ms; nothing was written"):
+                add_entry(store, incident, "blocked", author="ana")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()

@@ -76,14 +76,16 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def translate(exc: Exception, path: Path | str = "the database") -> StoreError:
+def translate(exc: Exception, path: Path | str = "the database",
+              busy_ms: int = BUSY_TIMEOUT_MS) -> StoreError:
     """Turn a sqlite3 error into a one-line error a person can act on."""
     message = str(exc)
     lowered = message.lower()
     if "locked" in lowered or "busy" in lowered:
+        waited = f"{busy_ms // 1000}s" if busy_ms >= 1000 else f"{busy_ms}ms"
         return StoreBusy(
             f"{path} is busy: another process held the write lock for more than "
-            f"{BUSY_TIMEOUT_MS // 1000}s; nothing was written, try again"
+            f"{waited}; nothing was written, try again"
         )
     if "not a database" in lowered or "encrypted" in lowered:
         return StoreError(f"{path} is not a firedesk database (SQLite says: {message})")
@@ -94,13 +96,21 @@ def translate(exc: Exception, path: Path | str = "the database") -> StoreError:
     return StoreError(f"{path}: {message}")
 
 
+def _busy_ms(conn: sqlite3.Connection) -> int:
+    """This connection's busy timeout (the receiver sets its own)."""
+    try:
+        return int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    except sqlite3.Error:
+        return BUSY_TIMEOUT_MS
+
+
 @contextmanager
 def immediate(conn: sqlite3.Connection, path: Path | str = "the database") -> Iterator[sqlite3.Connection]:
     """One write transaction: `BEGIN IMMEDIATE`, then COMMIT, or ROLLBACK on any error."""
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
-        raise translate(exc, path) from exc
+        raise translate(exc, path, _busy_ms(conn)) from exc
     try:
         yield conn
         conn.execute("COMMIT")
