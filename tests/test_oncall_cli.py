@@ -181,3 +181,13 @@ def test_at_far_away_is_refused_in_one_line(firedesk):
         assert result.returncode == 1
         assert result.stderr.strip() == (
             f"firedesk: error: '{far}' is too far away; use a time between 1970 and 2200")
+
+
+def test_wake_for_an_unknown_service_says_so_and_still_answers(firedesk):
+    from pathlib import Path
+
+    config = Path(__file__).parent / "fixtures_oncall" / "payments.toml"
+    result = firedesk("--config", str(config), "wake", "chekout-api", "--at", "2026-11-22T03:00Z",
+                      check=True)
+    assert "the default escalation policy" in result.stdout
+    assert "chekout-api is not in [[services]]" in result.stdout and "checkout-api" in result.stdout

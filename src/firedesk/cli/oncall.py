@@ -152,6 +152,9 @@ def wake(env: Env, service: str, at_text: str | None, as_json: bool) -> None:
     zone = env.zone()
     click.echo(f"{safe(service)} at {_when(at, zone)} {safe(_zone_label(zone))}: "
                f"{safe(plan.policy)}")
+    if service not in setup.services:
+        click.echo(f"({safe(service)} is not in [[services]]: check the name; known: "
+                   f"{safe(', '.join(sorted(setup.services)) or 'none')})")
     for tier in plan.tiers:
         click.echo(f"tier {tier.tier}" + (f" (then wait {tier.wait})" if tier.wait else ""))
         for note in tier.notes:
