@@ -284,3 +284,29 @@ def test_the_busy_message_names_the_timeout_the_connection_really_waited(db_path
         finally:
             holder.execute("ROLLBACK")
             holder.close()
+
+
+def test_a_patient_writer_waits_out_a_lock_held_past_its_busy_timeout(db_path: Path, clock) -> None:
+    import threading
+
+    with Store(db_path, clock=clock, write_patience=10) as store:
+        incident = declare_incident(store, "x", severity="SEV2", author="ana")
+        store.conn.execute("PRAGMA busy_timeout = 50")   # many short waits, as in a storm
+        holder = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        released = threading.Event()
+
+        def release_later() -> None:
+            # Hold the lock for several of the writer's busy timeouts, then let go.
+            released.wait(0.5)
+            holder.execute("ROLLBACK")
+
+        thread = threading.Thread(target=release_later)
+        thread.start()
+        try:
+            event = add_entry(store, incident, "patient", author="ana")
+        finally:
+            released.set()
+            thread.join()
+            holder.close()
+        assert events_for(store, incident.id)[-1].id == event.id

@@ -32,6 +32,9 @@ from firedesk.text import one_line, visible
 from firedesk.themes import load_themes, pick_theme
 
 POLL_SECONDS = 0.15
+# A console's write keeps asking for the lock this long (the text stays on screen
+# meanwhile) before it says "not recorded": storms of writers are unfair to one.
+WRITE_PATIENCE = 30.0
 
 
 @dataclass
@@ -74,7 +77,7 @@ class FiredeskApp(App):
         self.start_incident = incident
         # Writes go through `store` (one at a time); reads through `reader`, a second
         # connection used only by the open screen's load worker.
-        self.store = Store(self.store_path, clock=clock)
+        self.store = Store(self.store_path, clock=clock, write_patience=WRITE_PATIENCE)
         self.reader = Store(self.store_path, clock=clock)
         self.feed = ChangeFeed(self.store_path)
         self._write_lock = threading.Lock()

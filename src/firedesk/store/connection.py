@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -105,12 +106,23 @@ def _busy_ms(conn: sqlite3.Connection) -> int:
 
 
 @contextmanager
-def immediate(conn: sqlite3.Connection, path: Path | str = "the database") -> Iterator[sqlite3.Connection]:
-    """One write transaction: `BEGIN IMMEDIATE`, then COMMIT, or ROLLBACK on any error."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as exc:
-        raise translate(exc, path, _busy_ms(conn)) from exc
+def immediate(conn: sqlite3.Connection, path: Path | str = "the database",
+              patience: float = 0.0) -> Iterator[sqlite3.Connection]:
+    """One write transaction: `BEGIN IMMEDIATE`, then COMMIT, or ROLLBACK on any error.
+
+    SQLite's busy handler is not fair: in a storm of writers one connection can lose the
+    lock again and again past its busy timeout. With `patience` (seconds) a busy BEGIN is
+    tried again until that much time has gone by; nothing has been written at that point,
+    so trying again is always safe."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.Error as exc:
+            error = translate(exc, path, _busy_ms(conn))
+            if not isinstance(error, StoreBusy) or time.monotonic() >= deadline:
+                raise error from exc
     try:
         yield conn
         conn.execute("COMMIT")

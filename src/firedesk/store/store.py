@@ -19,9 +19,13 @@ from firedesk.store.connection import (
 class Store:
     """A firedesk record. Reads are single autocommit statements; writes go through `write()`."""
 
-    def __init__(self, path: Path | str, *, clock: Clock = system_clock, create: bool = True):
+    def __init__(self, path: Path | str, *, clock: Clock = system_clock, create: bool = True,
+                 write_patience: float = 0.0):
         self.path = Path(path)
         self.clock = clock
+        # Seconds a write keeps asking for the lock beyond the busy timeout: a console
+        # (whose typed text waits on screen) is patient, a script fails fast.
+        self.write_patience = write_patience
         if str(path) != ":memory:":
             check_location(self.path)
             if not create and not self.path.exists():
@@ -69,7 +73,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (`BEGIN IMMEDIATE`); everything inside commits or nothing does."""
-        with immediate(self.conn, self.path) as conn:
+        with immediate(self.conn, self.path, self.write_patience) as conn:
             yield conn
 
     def query(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
