@@ -181,3 +181,24 @@ async def test_notices_about_hostile_names_are_harmless(db_path, clock, store):
         messages = [n.message for n in app._notifications]
         assert any("Eve^[]0;pwned^G is leader" in m for m in messages)
         assert not any("\x1b" in m for m in messages)
+
+
+async def test_a_console_left_open_holds_a_bounded_window_and_reads_older_again(db_path, clock, store):
+    from firedesk.widgets.timeline import KEEP_EVENTS, TRIM_SLACK
+
+    incident = declare_incident(store, "Long night", severity="SEV2", author="Dana")
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        timeline = app.screen.query_one("#timeline")
+        with store.write():   # hours of notes arriving while the console follows the newest
+            for n in range(KEEP_EVENTS + TRIM_SLACK + 10):
+                append_event(store, incident_id=incident.id, kind="note", author="bot", text=f"n{n}")
+        await wait_for(pilot, lambda: timeline.events and
+                       timeline.events[-1].text == f"n{KEEP_EVENTS + TRIM_SLACK + 9}", "the newest")
+        await settle(pilot)
+        assert len(timeline.events) <= KEEP_EVENTS + TRIM_SLACK
+        assert timeline.has_older and timeline.scroll_y == timeline.max_scroll_y
+        oldest_kept = timeline.events[0].id
+        timeline.scroll_home(animate=False, immediate=True)   # the reader goes back in time
+        await wait_for(pilot, lambda: timeline.events[0].id < oldest_kept, "an older page")

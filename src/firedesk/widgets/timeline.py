@@ -37,6 +37,9 @@ SYSTEM_KINDS = {"declared", "status", "severity", "role", "alert.attach", "alert
                 "alert.snooze", "alert.noise", "alert.silence", "hypothesis-tracked",
                 "task-check-in", "update-delivery", "published"}
 AUTHOR_WIDTH = 10
+# While following the newest entries the timeline holds at most this many (+ slack).
+KEEP_EVENTS = 2000
+TRIM_SLACK = 500
 KIND_WIDTH = 9
 
 
@@ -141,7 +144,14 @@ class Timeline(ScrollView, can_focus=True):
         if not fresh:
             return
         self.events.extend(fresh)
-        if self._width:
+        if self.follow and len(self.events) > KEEP_EVENTS + TRIM_SLACK:
+            # The reader is at the bottom: let go of the oldest (read again from the record
+            # if they scroll up), so an open console's memory and re-wrap cost stay bounded.
+            del self.events[: len(self.events) - KEEP_EVENTS]
+            self.has_older = True
+            if self._width:
+                self._lines = self._render_events(self.events)
+        elif self._width:
             self._lines.extend(self._render_events(fresh))
         self._resize()
         if self.follow:
