@@ -27,6 +27,8 @@ from firedesk.review.search import search, similar_to_incident  # noqa: E402
 from firedesk.store import Store, events_for  # noqa: E402
 from firedesk.store.timeline import append_event  # noqa: E402
 
+from _report import report
+
 WORDS = ("checkout payment database connection pool timeout latency deploy rollback cache "
          "redis kafka consumer lag disk full memory leak certificate expired dns resolver "
          "queue backlog worker crash loadbalancer 502 503 gateway auth token login search "
@@ -125,6 +127,8 @@ def main() -> None:
             total = build_s + render_s
             print(f"  {fmt:<4} render {render_s * 1000:8.0f} ms, total {total * 1000:6.0f} ms "
                   f"({total / read_s:.1f}× the read), {len(text) / 1e6:.1f} MB")
+            report(f"export {fmt}, {events:,} events", [total * 1000], unit="ms",
+                   baseline=[read_s * 1000], baseline_name="reading the events")
 
         clock.now += timedelta(days=1)
         start = time.perf_counter()
@@ -150,6 +154,8 @@ def main() -> None:
             print(f"  search {q!r:<28} {fts_s * 1000:7.2f} ms ({len(hits)} hits); "
                   f"LIKE scan {like_s * 1000:7.2f} ms")
         fts_med, like_med = statistics.median(fts_times), statistics.median(like_times)
+        report(f"search over {incidents:,} incidents (FTS5 + bm25)", [t * 1000 for t in fts_times],
+               unit="ms", baseline=[t * 1000 for t in like_times], baseline_name="LIKE scan")
         print(f"  median: FTS5+bm25 {fts_med * 1000:.2f} ms vs LIKE scan {like_med * 1000:.2f} ms "
               f"({like_med / fts_med:.1f}× faster, and ranked)")
         sim_s, found = timed(lambda: similar_to_incident(store, incidents // 2))

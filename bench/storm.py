@@ -31,6 +31,8 @@ from firedesk.intake.receiver import Receiver, start
 from firedesk.intake.settings import receiver_settings
 from firedesk.store import Store
 
+from _report import report
+
 TOKEN = "bench-token"
 
 
@@ -261,6 +263,10 @@ def main() -> None:
               f"  (upsert alone {upsert_s:.3f} s)")
         print(f"ratio receive / raw: {receive_s / baseline_s:.2f}x   ingest (minus startup) / raw: "
               f"{max(ingest_s - startup_s, 0) / baseline_s:.2f}x")
+        report(f"storm: {total:,} alerts through receive", [receive_s], unit="s",
+               baseline=[baseline_s], baseline_name="raw sqlite3 upsert")
+        report(f"storm: {total:,} alerts through ingest", [max(ingest_s - startup_s, 0)], unit="s",
+               baseline=[baseline_s], baseline_name="raw sqlite3 upsert")
         if args.long or args.quick:
             rate, seconds = (100, 3) if args.quick else (100, 120)
             result = sustained(work / "sustained.db", rate, seconds)
