@@ -71,6 +71,7 @@ class AlertFeed(Vertical, can_focus=False):
         self.selected: set[int] = set()
         self.query_text = ""
         self._known_critical: set[tuple[int, int]] | None = None
+        self._shown_signature: tuple | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Silencing is offered only when an Alertmanager URL is configured."""
@@ -117,6 +118,14 @@ class AlertFeed(Vertical, can_focus=False):
         problem = self.query_one("#alerts-problem", Static)
         problem.display = bool(data.problems)
         problem.update("\n".join(one_line(p) for p in data.problems))
+        # Every commit anywhere brings a fresh read; rebuilding a thousand rows when none of
+        # them (nor the second their ages are shown in) changed is most of a storm's CPU.
+        signature = (data.now[:19], tuple(data.counts.items()), tuple(
+            (a.id, a.status, a.count, a.last_seen, a.acked_by, a.snoozed_until, a.noise,
+             a.incident_id, a.silence_id, a.flapping) for a in data.alerts))
+        if signature == self._shown_signature:
+            return
+        self._shown_signature = signature
         self._render_rows()
 
     def _render_rows(self) -> None:
