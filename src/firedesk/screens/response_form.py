@@ -10,6 +10,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -87,7 +88,8 @@ class ResponseForm(ModalScreen[dict | None]):
         for name, label, _, _, required in self.fields:
             value = self.query_one(f"#form-{name}", Input).value.strip()
             if required and not value:
-                self.query_one("#form-problem", Label).update(f"{label.rstrip(':')} is needed")
+                needed = Content(label.rstrip(":") + " is needed")  # never markup
+                self.query_one("#form-problem", Label).update(needed)
                 self.query_one(f"#form-{name}", Input).focus()
                 return
             values[name] = value
