@@ -13,7 +13,9 @@ from datetime import timedelta
 from firedesk.clock import format_duration
 from firedesk.review.measures import parse_utc
 from firedesk.review.export import Postmortem
-from firedesk.review.md import HYPOTHESIS_HEADINGS, STATE_WORDS, milestone_source, severity_text
+from firedesk.review.md import (
+    HYPOTHESIS_HEADINGS, STATE_WORDS, local_text, milestone_source, severity_text, utc_text,
+)
 from firedesk.text import visible
 
 STYLE = """
@@ -67,17 +69,10 @@ class _Page:
         self.out.extend(parts)
 
     def utc(self, stored: str | None, with_date: bool = True) -> str:
-        if not stored:
-            return "—"
-        return parse_utc(stored).strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+        return utc_text(stored, with_date)
 
     def local(self, stored: str | None, with_date: bool = True) -> str:
-        if not stored:
-            return "—"
-        moment = parse_utc(stored).astimezone(self.pm.tz)
-        if not with_date and moment.date() != parse_utc(stored).date():
-            return moment.strftime("%H:%M (%a %d)")
-        return moment.strftime("%Y-%m-%d %H:%M %Z" if with_date else "%H:%M")
+        return local_text(stored, self.pm.tz, with_date)
 
     def table(self, headers: list[str], rows: list[list[str]], classes: list[str] | None = None) -> None:
         """Cells are already-escaped HTML."""

@@ -53,6 +53,23 @@ def _duration(seconds: int | None) -> str:
     return "—" if seconds is None else format_duration(timedelta(seconds=seconds))
 
 
+
+def utc_text(stored: str | None, with_date: bool = True) -> str:
+    """A stored instant as UTC wall time (`—` when not recorded); shared by md and html."""
+    if not stored:
+        return "—"
+    return parse_utc(stored).strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def local_text(stored: str | None, tz, with_date: bool = True) -> str:  # noqa: ANN001
+    """The same instant in the review's chosen zone; a time alone names the day if it moved."""
+    if not stored:
+        return "—"
+    moment = parse_utc(stored).astimezone(tz)
+    if not with_date and moment.date() != parse_utc(stored).date():
+        return moment.strftime("%H:%M (%a %d)")
+    return moment.strftime("%Y-%m-%d %H:%M %Z" if with_date else "%H:%M")
+
 class _Doc:
     def __init__(self, pm: Postmortem):
         self.pm = pm
@@ -74,17 +91,10 @@ class _Doc:
         self.add("")
 
     def utc(self, stored: str | None, with_date: bool = True) -> str:
-        if not stored:
-            return "—"
-        return parse_utc(stored).strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+        return utc_text(stored, with_date)
 
     def local(self, stored: str | None, with_date: bool = True) -> str:
-        if not stored:
-            return "—"
-        moment = parse_utc(stored).astimezone(self.pm.tz)
-        if not with_date and moment.date() != parse_utc(stored).date():
-            return moment.strftime("%H:%M (%a %d)")
-        return moment.strftime("%Y-%m-%d %H:%M %Z" if with_date else "%H:%M")
+        return local_text(stored, self.pm.tz, with_date)
 
 
 def render_markdown(pm: Postmortem, *, timeline_limit: int | None = None) -> str:
