@@ -123,16 +123,21 @@ def offer_handover(
     return offer
 
 
+def _waiting_offer(conn: Any, incident: Incident, missing: str) -> HandoverOffer:
+    """The pending offer, read inside the caller's write transaction; NotFound if none."""
+    row = conn.execute(
+        f"SELECT {_OFFER_COLUMNS} FROM handover_offers WHERE incident_id = ? "
+        "AND state = 'pending'", (incident.id,),
+    ).fetchone()
+    if row is None:
+        raise NotFound(missing.format(key=incident.key))
+    return HandoverOffer(*row)
+
+
 def accept_handover(store: Store, incident: Incident, *, person: str) -> HandoverOffer:
     """`person` accepts the lead offered to them; the leader role moves in the same write."""
     with store.write() as conn:
-        row = conn.execute(
-            f"SELECT {_OFFER_COLUMNS} FROM handover_offers WHERE incident_id = ? "
-            "AND state = 'pending'", (incident.id,),
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no handover of {incident.key} is waiting to be accepted")
-        offer = HandoverOffer(*row)
+        offer = _waiting_offer(conn, incident, "no handover of {key} is waiting to be accepted")
         if offer.to != person:
             raise InvalidInput(
                 f"the handover of {incident.key} is offered to {one_line(offer.to, 40)}, "
@@ -178,13 +183,7 @@ def accept_handover(store: Store, incident: Incident, *, person: str) -> Handove
 def withdraw_handover(store: Store, incident: Incident, *, author: str) -> HandoverOffer:
     """Take back a waiting offer (the offerer, the person offered to, or a leader)."""
     with store.write() as conn:
-        row = conn.execute(
-            f"SELECT {_OFFER_COLUMNS} FROM handover_offers WHERE incident_id = ? "
-            "AND state = 'pending'", (incident.id,),
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no handover of {incident.key} is waiting")
-        offer = HandoverOffer(*row)
+        offer = _waiting_offer(conn, incident, "no handover of {key} is waiting")
         if author not in (offer.offered_by, offer.to, *_leaders(conn, incident.id)):
             raise InvalidInput(f"only {one_line(offer.offered_by, 40)} or {one_line(offer.to, 40)} "
                                "can withdraw this handover")
