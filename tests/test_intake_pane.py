@@ -8,8 +8,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from textual.widgets import OptionList
-
 from firedesk.config import Config, parse_config
 from firedesk.intake import parse_delivery
 from firedesk.intake.storage import record_delivery
@@ -20,6 +18,7 @@ from firedesk.screens.response_form import ResponseForm
 from firedesk.store import declare_incident, events_for
 from firedesk.intake.feed import matches
 from firedesk.widgets.alert_feed import AlertFeed
+from firedesk.widgets.alert_list import AlertList
 from test_console_helpers import TEAM, build_app, settle
 
 
@@ -52,13 +51,13 @@ def feed(store):
 
 
 def rows(app) -> list[str]:  # noqa: ANN001
-    options = app.screen.query_one("#alerts-list", OptionList)
-    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    rows = app.screen.query_one("#alerts-list", AlertList)
+    return [rows.row_text(i) for i in range(len(rows.keys))]
 
 
 async def focus_alerts(pilot):  # noqa: ANN001
     await settle(pilot)
-    pilot.app.screen.query_one("#alerts-list", OptionList).focus()
+    pilot.app.screen.query_one("#alerts-list", AlertList).focus()
     await pilot.pause()
 
 
@@ -265,3 +264,48 @@ async def test_a_failing_poller_shows_in_the_pane(db_path, clock, feed, incident
         await settle(pilot)
         problem = app.screen.query_one("#alerts-problem")
         assert problem.display and "failing (3 in a row)" in str(problem.render())
+
+
+async def test_a_flood_of_critical_alerts_gets_one_notice(db_path, clock, feed, incident):
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        for n in range(12):
+            ingest(feed, am(f"flood{n}", f"Shard {n} down", "critical"))
+        app.poll_feed()
+        await settle(pilot)
+        notices = [n for n in app._notifications if "critical alert" in (n.title or "")]
+        assert [n.title for n in notices] == ["12 new critical alerts"]
+        assert "Shard" in notices[0].message and "see the Alerts pane" in notices[0].message
+        ingest(feed, am("flood0", "Shard 0 down", "critical"))   # the same alert again: no news
+        app.poll_feed()
+        await settle(pilot)
+        assert len([n for n in app._notifications if "critical alert" in (n.title or "")]) == 1
+
+
+async def test_rows_are_drawn_only_when_in_view(db_path, clock, store, incident):
+    for n in range(300):
+        ingest(store, am(f"many{n}", f"Disk {n:03} full", "warning"))
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await focus_alerts(pilot)
+        rows_widget = app.screen.query_one("#alerts-list", AlertList)
+        assert len(rows_widget.keys) == 300
+        assert len(rows_widget._cache) < 40          # only the rows on screen were drawn
+        await pilot.press("end")
+        await settle(pilot)
+        pane = app.screen.query_one(AlertFeed)
+        assert pane.highlighted_alert() is pane.shown[-1]
+        assert rows_widget.scroll_offset.y > 0       # the highlight was scrolled into view
+        await pilot.press("home", "down", "down")
+        assert pane.highlighted_alert() is pane.shown[2]
+
+
+async def test_a_click_on_a_row_opens_that_alert(db_path, clock, feed, incident):
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(AlertFeed)
+        await pilot.click("#alerts-list", offset=(6, 1))
+        details = await wait_for_screen(pilot, AlertDetails)
+        assert details.alert.id == pane.shown[1].id == pane.highlighted_alert().id

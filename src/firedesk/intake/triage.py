@@ -107,24 +107,24 @@ def list_alerts(store: Store, *, status: str | None = None, incident_id: int | N
     sql += f" ORDER BY status = 'resolved', {_SEVERITY_SQL}, last_seen DESC, id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [_cached_row(r) for r in store.query(sql, params)]
+    return _parsed(store.query(sql, params))
 
 
 # Consoles re-read the feed after every commit; most rows have not changed since the last
 # read, so their parsed form (three JSON columns, a dataclass) is kept by the row's exact
-# values. Any change to any column is a new key, so nothing stale can be served.
-_ROW_CACHE: dict[tuple, AlertRow] = {}
-_ROW_CACHE_LIMIT = 20_000
+# values. Any change to any column is a new key, so nothing stale can be served. Only the
+# last read's rows are kept: the cache is never larger than one read.
+_LAST_READ: dict[tuple, AlertRow] = {}
 
 
-def _cached_row(row: Any) -> AlertRow:
-    key = tuple(row)
-    found = _ROW_CACHE.get(key)
-    if found is None:
-        if len(_ROW_CACHE) >= _ROW_CACHE_LIMIT:
-            _ROW_CACHE.clear()
-        found = _ROW_CACHE[key] = AlertRow.from_row(row)
-    return found
+def _parsed(rows: Any) -> list[AlertRow]:
+    global _LAST_READ
+    known, fresh = _LAST_READ, {}
+    for row in rows:
+        key = tuple(row)
+        fresh[key] = known.get(key) or AlertRow.from_row(row)
+    _LAST_READ = fresh
+    return list(fresh.values())
 
 
 def find_alert(store: Store, ref: str | int) -> AlertRow:

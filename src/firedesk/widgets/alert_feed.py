@@ -22,8 +22,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Input, Static
 
 from firedesk.clock import format_duration, parse_utc
 from firedesk.intake.feed import (
@@ -32,8 +31,10 @@ from firedesk.intake.feed import (
 from firedesk.intake.triage import AlertRow
 from firedesk.model import SEVERITIES
 from firedesk.text import one_line
+from firedesk.widgets.alert_list import AlertList
 
 ROW_LIMIT = 1000  # the list is windowed: the newest/most urgent 1,000 rows
+NOTICE_EACH = 3  # more new critical alerts than this in one read get one notice together
 SEVERITY_WORD = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 SEVERITY_STYLE = {"critical": "bold reverse", "high": "bold", "medium": "", "low": "dim", "info": "dim"}
 
@@ -48,8 +49,7 @@ class AlertFeed(Vertical, can_focus=False):
     AlertFeed #alerts-summary { height: 1; color: $text-muted; padding: 0 1; }
     AlertFeed #alerts-problem { height: auto; background: $warning 20%; padding: 0 1; }
     AlertFeed #alerts-filter { height: 1; border: none; padding: 0 1; }
-    AlertFeed #alerts-list { height: 1fr; border: none; padding: 0; background: $surface;
-                             text-wrap: nowrap; text-overflow: ellipsis; }
+    AlertFeed #alerts-list { height: 1fr; }
     """
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alerts.ack"),
@@ -89,7 +89,7 @@ class AlertFeed(Vertical, can_focus=False):
         yield Static("Reading alerts…", id="alerts-summary", markup=False)
         yield FilterBox(placeholder="filter: words or label=value · Enter keeps · Esc clears",
                     id="alerts-filter", select_on_focus=False)
-        yield OptionList(id="alerts-list", markup=False)
+        yield AlertList(id="alerts-list")
 
     def on_mount(self) -> None:
         self.query_one("#alerts-problem").display = False
@@ -108,13 +108,10 @@ class AlertFeed(Vertical, can_focus=False):
             self.refresh_bindings()
         news = critical_news(data.alerts, data.now)
         if self._known_critical is not None:
-            for alert in (a for a in data.alerts if (a.id, a.fired_count) in news - self._known_critical):
-                self.app.notify(
-                    f"{one_line(alert.title, 120)} ({one_line(alert.service or alert.source)})",
-                    title=f"New critical alert {alert.id}", severity="error", markup=False,
-                    timeout=15)
-                self.app.bell()
-        self._known_critical = news if self._known_critical is None else self._known_critical | news
+            self._announce([a for a in data.alerts if (a.id, a.fired_count) in news - self._known_critical])
+        # Remembered while in the window, so the set is never larger than one read.
+        window = {(a.id, a.fired_count) for a in data.alerts}
+        self._known_critical = news | ((self._known_critical or set()) & window)
         problem = self.query_one("#alerts-problem", Static)
         problem.display = bool(data.problems)
         problem.update("\n".join(one_line(p) for p in data.problems))
@@ -127,6 +124,24 @@ class AlertFeed(Vertical, can_focus=False):
             return
         self._shown_signature = signature
         self._render_rows()
+
+    def _announce(self, fresh: list[AlertRow]) -> None:
+        """A notice and a bell for new critical alerts: one each for a few, one for a flood
+        (a storm of toasts would cover the screen and cost more than the alerts)."""
+        if not fresh:
+            return
+        if len(fresh) <= NOTICE_EACH:
+            for alert in fresh:
+                self.app.notify(
+                    f"{one_line(alert.title, 120)} ({one_line(alert.service or alert.source)})",
+                    title=f"New critical alert {alert.id}", severity="error", markup=False,
+                    timeout=15)
+        else:
+            titles = "; ".join(one_line(a.title, 40) for a in fresh[:NOTICE_EACH])
+            self.app.notify(f"{titles}; … (see the Alerts pane)",
+                            title=f"{len(fresh)} new critical alerts", severity="error",
+                            markup=False, timeout=15)
+        self.app.bell()
 
     def _render_rows(self) -> None:
         data = self.data
@@ -148,18 +163,11 @@ class AlertFeed(Vertical, can_focus=False):
         self.query_one("#alerts-summary", Static).update(summary)
         if self.parent is not None and hasattr(self.parent, "border_subtitle"):
             self.parent.border_subtitle = f"{counts['firing']} firing"
-        options = self.query_one("#alerts-list", OptionList)
-        previous = self.highlighted_alert()
-        options.clear_options()
-        if not self.shown:
-            options.add_option(Option(Text("no alerts" + (" match the filter" if self.query_text else
-                                                          " yet (firedesk receive / ingest / poll)"),
-                                           style="dim"), disabled=True))
-            return
-        now = parse_utc(data.now)
-        options.add_options([Option(self._row(a, now, data), id=str(a.id)) for a in self.shown])
-        target = previous.id if previous and previous.id in {a.id for a in self.shown} else self.shown[0].id
-        options.highlighted = next(i for i, a in enumerate(self.shown) if a.id == target)
+        now, shown = parse_utc(data.now), self.shown
+        self.query_one("#alerts-list", AlertList).show_rows(
+            [a.id for a in shown], lambda index: self._row(shown[index], now, data),
+            empty="no alerts" + (" match the filter" if self.query_text else
+                                 " yet (firedesk receive / ingest / poll)"))
 
     def _row(self, alert: AlertRow, now: datetime, data: AlertFeedData) -> Text:
         """`● CRIT ✓ ×4 12m Title — service [z~] ✓priya INC-3`: what matters first, so a
@@ -192,12 +200,10 @@ class AlertFeed(Vertical, can_focus=False):
     # -- which alerts an action applies to ------------------------------------------------
 
     def highlighted_alert(self) -> AlertRow | None:
-        options = self.query_one("#alerts-list", OptionList)
-        index = options.highlighted
-        if index is None or index >= len(self.shown) or not self.shown:
+        index = self.query_one("#alerts-list", AlertList).highlighted
+        if index is None or index >= len(self.shown):
             return None
-        option = options.get_option_at_index(index)
-        return next((a for a in self.shown if str(a.id) == option.id), None)
+        return self.shown[index]
 
     def targets(self) -> list[AlertRow]:
         """The selected alerts, else the highlighted one."""
@@ -329,8 +335,8 @@ class AlertFeed(Vertical, can_focus=False):
         if alert is not None:
             self.app.push_screen(AlertDetails(alert))
 
-    @on(OptionList.OptionSelected, "#alerts-list")
-    def _selected(self, event: OptionList.OptionSelected) -> None:
+    @on(AlertList.Opened)
+    def _opened(self, event: AlertList.Opened) -> None:
         event.stop()
         self.action_details()
 
@@ -364,7 +370,7 @@ class AlertFeed(Vertical, can_focus=False):
         event.stop()
         box = self.query_one("#alerts-filter", Input)
         box.display = bool(self.query_text)
-        self.query_one("#alerts-list", OptionList).focus()
+        self.query_one("#alerts-list", AlertList).focus()
 
     @on(Input.Blurred, "#alerts-filter")
     def _filter_left(self, event: Input.Blurred) -> None:
@@ -376,7 +382,7 @@ class AlertFeed(Vertical, can_focus=False):
         box.display = False
         self.query_text = ""
         self._render_rows()
-        self.query_one("#alerts-list", OptionList).focus()
+        self.query_one("#alerts-list", AlertList).focus()
 
 
 class FilterBox(Input):
