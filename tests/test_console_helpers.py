@@ -15,7 +15,7 @@ TEAM = Config(people=[Person("Priya", timezone="Asia/Kolkata"), Person("Marco", 
 def build_app(db_path, clock, incident=None, *, config: Config | None = None,  # noqa: ANN001
               actor: str = "tester", theme: str | None = None) -> FiredeskApp:
     return make_app(db_path, config or Config(people=list(TEAM.people)), actor, clock, incident,
-                    theme=theme, zone=timezone.utc, cursor_blink=False)
+                    theme=theme, zone=timezone.utc, cursor_blink=False, pace_panes=False)
 
 
 def busy(app: FiredeskApp) -> bool:

@@ -309,3 +309,38 @@ async def test_a_click_on_a_row_opens_that_alert(db_path, clock, feed, incident)
         await pilot.click("#alerts-list", offset=(6, 1))
         details = await wait_for_screen(pilot, AlertDetails)
         assert details.alert.id == pane.shown[1].id == pane.highlighted_alert().id
+
+
+async def test_in_a_storm_the_feed_is_read_once_a_second_and_own_triage_at_once(
+        db_path, clock, feed, incident):
+    from firedesk.app import make_app
+    from firedesk.config import Config
+    from firedesk.store import add_entry
+
+    app = make_app(db_path, Config(people=[]), "tester", clock, incident.id,
+                   cursor_blink=False)          # paced, as people run it
+    ticks = [1000.0]
+    app.monotonic = lambda: ticks[0]
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert len(rows(app)) == 4
+        ingest(feed, am("storm1", "Storm one", "warning"))
+        add_entry(feed, incident, "a note during the storm", author="Priya")
+        app.poll_feed()
+        await settle(pilot)
+        assert "a note during the storm" in " ".join(screen.query_one("#timeline").visible_text())
+        assert len(rows(app)) == 4                  # the feed was read under a second ago
+        assert screen._paced_timer is not None      # ... and will be read when due
+        ticks[0] += 1.0
+        screen._paced_timer.stop()
+        screen._paced_read()                        # the timer firing
+        await settle(pilot)
+        assert len(rows(app)) == 5 and screen._paced_timer is None
+        ingest(feed, am("storm2", "Storm two", "warning"))
+        app.poll_feed()
+        await focus_alerts(pilot)
+        assert len(rows(app)) == 5
+        await pilot.press("home", "a")              # my own write reads every pane at once
+        await settle(pilot)
+        assert len(rows(app)) == 6 and "✓tester" in rows(app)[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 from functools import partial
@@ -66,7 +67,7 @@ class FiredeskApp(App):
 
     def __init__(self, store_path: Path | str, config: Config, actor: str, clock: Clock,
                  zone: tzinfo, incident: int | None = None, theme: str | None = None,
-                 cursor_blink: bool = True):
+                 cursor_blink: bool = True, pace_panes: bool = True):
         super().__init__()
         self.store_path = Path(store_path)
         self.config = config
@@ -75,6 +76,10 @@ class FiredeskApp(App):
         self.zone = zone
         self.cursor_blink = cursor_blink
         self.start_incident = incident
+        # Panes that are costly to read and change many times a second in a storm (the
+        # alert feed) are read at most once per their PACE_SECONDS (see IncidentScreen).
+        self.pace_panes = pace_panes
+        self.monotonic: Callable[[], float] = time.monotonic
         # Writes go through `store` (one at a time); reads through `reader`, a second
         # connection used only by the open screen's load worker.
         self.store = Store(self.store_path, clock=clock, write_patience=WRITE_PATIENCE)
@@ -154,11 +159,12 @@ class FiredeskApp(App):
         if changed:
             self.refresh_panes()
 
-    def refresh_panes(self) -> None:
-        """Ask the open screen to re-read the record (coalesced by the screen)."""
+    def refresh_panes(self, *, everything: bool = False) -> None:
+        """Ask the open screen to re-read the record (coalesced by the screen);
+        `everything` reads paced panes too, now."""
         screen = self.main_screen
         if screen is not None and hasattr(screen, "reload"):
-            screen.reload()
+            screen.reload(everything=everything)
 
     def notify(self, message: str, *, title: str = "", severity="information",  # noqa: ANN001
                timeout: float | None = None, markup: bool = True) -> None:
@@ -207,7 +213,7 @@ class FiredeskApp(App):
                     self.notify(pending.done, markup=False, timeout=3)
                 if pending.then:
                     pending.then(worker.result)
-                self.refresh_panes()
+                self.refresh_panes(everything=True)   # what I did shows at once
             elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
                 pending = self._pending.pop(worker)
                 if pending.failed:
@@ -321,10 +327,12 @@ def describe_error(error: BaseException | None) -> str:
 
 def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = system_clock,
              incident: int | str | None = None, *, theme: str | None = None,
-             zone: tzinfo | None = None, cursor_blink: bool = True) -> FiredeskApp:
+             zone: tzinfo | None = None, cursor_blink: bool = True,
+             pace_panes: bool = True) -> FiredeskApp:
     """Build the console from loaded parts (the same factory for people and tests).
 
-    `incident` (id or key) opens that incident directly; it must exist."""
+    `incident` (id or key) opens that incident directly; it must exist. `pace_panes=False`
+    reads every pane on every change (tests that do not control time)."""
     incident_id = None
     with Store(store_path, clock=clock) as store:  # before the UI loop runs: no waiting UI
         if incident is not None:
@@ -337,4 +345,4 @@ def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = 
         person = config.person(actor)
         zone = local_zone(person.timezone if person else None)
     return FiredeskApp(store_path, config, actor, clock, zone, incident=incident_id,
-                       theme=theme, cursor_blink=cursor_blink)
+                       theme=theme, cursor_blink=cursor_blink, pace_panes=pace_panes)

@@ -86,6 +86,9 @@ class IncidentScreen(Screen):
         self.entry_kind = "note"
         self._loading = False
         self._dirty = False
+        self._everything = True        # the next read includes the paced panes
+        self._pane_read_at: dict[str, float] = {}
+        self._paced_timer = None       # a read for panes that were skipped, once they are due
         self._draft_checked = False
         self._troubles: set[tuple[str, str]] = set()
 
@@ -122,8 +125,13 @@ class IncidentScreen(Screen):
 
     # -- reading ----------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Re-read the record in a worker; a request during a read runs once it finishes."""
+    def reload(self, everything: bool = False) -> None:
+        """Re-read the record in a worker; a request during a read runs once it finishes.
+
+        A pane with PACE_SECONDS is read at most that often (unless `everything`): in a
+        storm the alert feed changes with every commit, and reading and drawing it each
+        time is most of a console's CPU. A skipped pane is read once it is due."""
+        self._everything |= everything
         if not self.query("#timeline"):
             return  # not composed yet: on_mount reads
         if self._loading:
@@ -131,12 +139,34 @@ class IncidentScreen(Screen):
             return
         self._loading = True
         self._dirty = False
-        self._load(self.query_one("#timeline", Timeline).last_id, not self._draft_checked)
+        self._load(self.query_one("#timeline", Timeline).last_id, not self._draft_checked,
+                   self._panes_due())
+
+    def _panes_due(self) -> dict:
+        """The capability panes this read includes; schedules a read for the others."""
+        app, everything = self.app, self._everything
+        now, wait = app.monotonic(), None
+        self._everything = False
+        due = {}
+        for name, cls, _, _ in CAPABILITY_PANES:
+            pace = getattr(cls, "PACE_SECONDS", 0.0) if app.pace_panes else 0.0
+            left = self._pane_read_at.get(name, float("-inf")) + pace - now
+            if everything or left <= 0:
+                due[name] = cls.load
+                self._pane_read_at[name] = now
+            else:
+                wait = left if wait is None else min(wait, left)
+        if wait is not None and self._paced_timer is None:
+            self._paced_timer = self.set_timer(wait, self._paced_read)
+        return due
+
+    def _paced_read(self) -> None:
+        self._paced_timer = None
+        self.reload()
 
     @work(thread=True, group="loads", exit_on_error=False)
-    def _load(self, after_id: int, with_draft: bool) -> None:
+    def _load(self, after_id: int, with_draft: bool, panes: dict) -> None:
         app = self.app
-        panes = {name: cls.load for name, cls, _, _ in CAPABILITY_PANES}
         view = None
         try:
             with app.read_lock:
@@ -170,6 +200,8 @@ class IncidentScreen(Screen):
         timeline.append(view.events)
         self.query_one("#roles", RolesBoard).show(view.tenures)
         for name, cls, _, dom_id in CAPABILITY_PANES:
+            if name not in view.panes and name not in view.pane_errors:
+                continue  # paced: not read this time
             if name in view.pane_errors:
                 self._pane_trouble(name, view.pane_errors[name])
                 continue

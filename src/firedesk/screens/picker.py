@@ -56,7 +56,7 @@ class PickerScreen(Screen):
         self.query_one("#incidents", OptionList).focus()
         self.reload()
 
-    def reload(self) -> None:
+    def reload(self, everything: bool = False) -> None:  # noqa: ARG002 (nothing is paced here)
         if not self.query("#incidents"):
             return  # not composed yet: on_mount reads
         if self._loading:

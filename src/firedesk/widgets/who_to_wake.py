@@ -60,6 +60,10 @@ class WhoToWake(Widget, can_focus=True):
         self.chosen_service: str | None = None  # set by `e`; else the incident's service
         self.rows: list[Candidate | None] = []
 
+    # It changes with the clock (its own timer) and the incident's service, not with each
+    # commit: the screen reads it at most once a second.
+    PACE_SECONDS = 1.0
+
     @staticmethod
     def load(store, incident, config):  # noqa: ANN001 (runs in a worker thread)
         """The plan for the incident's service at the record's clock (Textual-free)."""
