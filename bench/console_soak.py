@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -95,6 +96,8 @@ def main() -> int:
                              "a bounded console has reached its plateau by then")
     parser.add_argument("--quick", action="store_true", help="20 seconds")
     args = parser.parse_args()
+    # Stopped with a signal: still close the console and the receiver (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.quick:
         args.seconds = 20
     every = args.every or (2.0 if args.seconds <= 120 else 30.0)
