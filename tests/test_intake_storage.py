@@ -173,8 +173,12 @@ def test_triage_ack_snooze_attach_noise_are_on_the_record(store, clock):
     assert alert.incident == incident.key
     alert = mark_noise(store, alert, author="sam")
     assert alert.noise
-    kinds = [e.kind for e in events_for(store, incident.id)]
-    assert kinds == ["declared", "alert.attach", "alert.noise"]
+    events = events_for(store, incident.id)
+    assert [e.kind for e in events] == ["declared", "alert.attach", "alert.noise"]
+    # The ack and snooze came before the attach: the incident's timeline still says so.
+    assert events[1].text.endswith("; acknowledged before by priya at 2026-11-22 03:00 UTC"
+                                   "; snoozed until 2026-11-22 03:30 UTC: deploy in progress")
+    assert events[1].data["acked_by"] == "priya" and events[1].data["snooze_reason"] == "deploy in progress"
     loose = store.query("SELECT kind FROM events WHERE incident_id IS NULL ORDER BY id")
     assert [r["kind"] for r in loose] == ["alert.ack", "alert.snooze"]
     assert list_alerts(store, incident_id=incident.id)[0].id == alert.id

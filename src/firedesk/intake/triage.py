@@ -158,6 +158,11 @@ def _summary(alert: AlertRow) -> dict[str, Any]:
             "title": alert.title, "severity": alert.severity}
 
 
+def _minute(iso: str) -> str:
+    """`2026-11-22 03:02 UTC` from a stored UTC time."""
+    return f"{iso[:10]} {iso[11:16]} UTC"
+
+
 def _current(conn: Any, alert_id: int) -> Any:
     row = conn.execute("SELECT incident_id FROM alerts WHERE id = ?", (alert_id,)).fetchone()
     if row is None:
@@ -218,12 +223,24 @@ def attach_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], incident: 
             if current == incident.id:
                 continue
             conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (incident.id, alert.id))
+            # An ack or snooze made before the alert was attached is on no incident's
+            # timeline: say it here, so the incident's record has who did it and when.
+            before = dict(zip(("acked_by", "acked_at", "snoozed_until", "snooze_reason"), conn.execute(
+                "SELECT acked_by, acked_at, snoozed_until, snooze_reason FROM alerts WHERE id = ?",
+                (alert.id,)).fetchone()))
+            earlier = ""
+            if before["acked_by"] and before["acked_at"]:
+                earlier += f"; acknowledged before by {before['acked_by']} at {_minute(before['acked_at'])}"
+            if before["snoozed_until"] and before["snoozed_until"] > store.now():
+                earlier += (f"; snoozed until {_minute(before['snoozed_until'])}: "
+                            f"{before['snooze_reason'] or ''}").rstrip(": ")
             append_event(store, incident_id=incident.id, kind="alert.attach", author=author,
                          text=f"attached alert {alert.id} ({alert.source}, {alert.severity}, "
-                              f"{alert.status}): {alert.title}",
+                              f"{alert.status}): {alert.title}{earlier}",
                          data={**_summary(alert), "status": alert.status,
                                "service": alert.service, "links": alert.links,
-                               "previous_incident": current})
+                               "previous_incident": current,
+                               **({k: v for k, v in before.items() if v} if earlier else {})})
     return _result(alerts, store)
 
 
