@@ -344,3 +344,23 @@ async def test_in_a_storm_the_feed_is_read_once_a_second_and_own_triage_at_once(
         await pilot.press("home", "a")              # my own write reads every pane at once
         await settle(pilot)
         assert len(rows(app)) == 6 and "✓tester" in rows(app)[0]
+
+
+async def test_a_quiet_feed_still_ages_and_ends_snoozes(db_path, clock, feed, incident):
+    from datetime import timedelta
+
+    from firedesk.intake.triage import snooze_alert
+
+    snooze_alert(feed, find_alert(feed, "crit1"), timedelta(minutes=10), reason="deploying",
+                 author="Dana")
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        pane = app.screen.query_one(AlertFeed)
+        assert [a.dedup_key for a in pane.shown][:2] == ["warn1", "info1"]   # snoozed sinks
+        assert " 10m Checkout 5xx" in rows(app)[2]
+        clock.advance(minutes=11)                 # nothing is written meanwhile
+        pane.tick()
+        await pilot.pause()
+        assert pane.shown[0].dedup_key == "crit1"     # the snooze ran out: back on top
+        assert rows(app)[0].startswith(" CRIT   ×1 21m Checkout 5xx")

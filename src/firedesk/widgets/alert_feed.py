@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import format_duration, parse_utc, to_iso
 from firedesk.intake.feed import (
     AlertFeedData, critical_news, feed_order, load_feed, matches, silence_each,
 )
@@ -34,6 +34,7 @@ from firedesk.text import one_line
 from firedesk.widgets.alert_list import AlertList
 
 ROW_LIMIT = 1000  # the list is windowed: the newest/most urgent 1,000 rows
+AGE_TICK_SECONDS = 15  # a quiet feed still shows true ages and snoozes running out
 NOTICE_EACH = 3  # more new critical alerts than this in one read get one notice together
 SEVERITY_WORD = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "LOW ", "info": "INFO"}
 SEVERITY_STYLE = {"critical": "bold reverse", "high": "bold", "medium": "", "low": "dim", "info": "dim"}
@@ -98,6 +99,15 @@ class AlertFeed(Vertical, can_focus=False):
         self.query_one("#alerts-problem").display = False
         self.query_one("#alerts-filter").display = False
         self.query_one("#alerts-filter", Input).cursor_blink = getattr(self.app, "cursor_blink", True)
+        self.set_interval(AGE_TICK_SECONDS, self.tick)
+
+    def tick(self) -> None:
+        """No read for a while (nothing changed): redraw with the clock's time, so ages
+        grow and an alert whose snooze ran out rises back among the firing ones."""
+        if self.data is not None:
+            self.data.now = to_iso(self.app.clock())
+            self._shown_signature = None
+            self._render_rows()
 
     # -- showing ------------------------------------------------------------------------
 
