@@ -337,3 +337,40 @@ async def test_an_entry_that_cannot_be_written_comes_back_to_the_entry_line(db_p
         await settle(pilot)
         assert app.screen.query_one("#entry", Input).value == "keep me"
         assert any("busy" in n.message for n in app._notifications)
+
+
+async def test_picker_follows_other_processes_and_paces_its_alert_feed(db_path, clock, store):
+    import json
+
+    from firedesk.app import make_app
+    from firedesk.intake import parse_delivery
+    from firedesk.intake.storage import record_delivery
+
+    declare_incident(store, "Checkout failing", severity="SEV2", author="Dana")
+    declare_incident(store, "Search slow", severity="SEV3", author="Dana")
+    app = make_app(db_path, Config(), "tester", clock, cursor_blink=False)   # paced
+    ticks = [50.0]
+    app.monotonic = lambda: ticks[0]
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        raw = json.dumps({"version": "4", "status": "firing", "alerts": [{
+            "status": "firing", "fingerprint": "f1", "labels": {"alertname": "DiskFull"},
+            "annotations": {}, "startsAt": "2026-11-22T02:55:00Z"}]}).encode()
+        with Store(db_path, clock=clock) as other:       # another process's writes
+            declare_incident(other, "Payments down", severity="SEV1", author="Sam")
+            record_delivery(other, parse_delivery(raw, now=other.now()), raw, via="test")
+        app.poll_feed()
+        await settle(pilot)
+        assert [i.title for i in picker.incidents][0] == "Payments down"
+        prompts = [str(picker.query_one("#incidents").get_option_at_index(i).prompt)
+                   for i in range(3)]
+        assert "Payments down" in prompts[0]
+        feed = picker.query_one("#alerts")
+        assert feed.shown == [] and picker.pacer.timer is not None   # read when due
+        ticks[0] += 1
+        picker.pacer.timer.stop()
+        picker.pacer.read_due()
+        await settle(pilot)
+        assert [a.title for a in feed.shown] == ["DiskFull"]

@@ -331,12 +331,12 @@ async def test_in_a_storm_the_feed_is_read_once_a_second_and_own_triage_at_once(
         await settle(pilot)
         assert "a note during the storm" in " ".join(screen.query_one("#timeline").visible_text())
         assert len(rows(app)) == 4                  # the feed was read under a second ago
-        assert screen._paced_timer is not None      # ... and will be read when due
+        assert screen.pacer.timer is not None       # ... and will be read when due
         ticks[0] += 1.0
-        screen._paced_timer.stop()
-        screen._paced_read()                        # the timer firing
+        screen.pacer.timer.stop()
+        screen.pacer.read_due()                     # the timer firing
         await settle(pilot)
-        assert len(rows(app)) == 5 and screen._paced_timer is None
+        assert len(rows(app)) == 5 and screen.pacer.timer is None
         ingest(feed, am("storm2", "Storm two", "warning"))
         app.poll_feed()
         await focus_alerts(pilot)

@@ -19,6 +19,7 @@ from firedesk.errors import FiredeskError
 from firedesk.model import ENTRY_KINDS, SEVERITIES, STATUSES, Incident
 from firedesk.roles import BUILTIN_ROLES, Role, role_catalog
 from firedesk.screens.incident_data import IncidentView, load_incident_view, older_events
+from firedesk.screens.pacing import PanePacer
 from firedesk.store import (
     add_entry, assign_role, release_role, save_draft, set_severity, set_status,
 )
@@ -86,9 +87,7 @@ class IncidentScreen(Screen):
         self.entry_kind = "note"
         self._loading = False
         self._dirty = False
-        self._everything = True        # the next read includes the paced panes
-        self._pane_read_at: dict[str, float] = {}
-        self._paced_timer = None       # a read for panes that were skipped, once they are due
+        self.pacer = PanePacer(CAPABILITY_PANES)
         self._draft_checked = False
         self._troubles: set[tuple[str, str]] = set()
 
@@ -127,11 +126,9 @@ class IncidentScreen(Screen):
 
     def reload(self, everything: bool = False) -> None:
         """Re-read the record in a worker; a request during a read runs once it finishes.
-
-        A pane with PACE_SECONDS is read at most that often (unless `everything`): in a
-        storm the alert feed changes with every commit, and reading and drawing it each
-        time is most of a console's CPU. A skipped pane is read once it is due."""
-        self._everything |= everything
+        Panes with PACE_SECONDS are read at most that often unless `everything`
+        (screens/pacing.py)."""
+        self.pacer.everything |= everything
         if not self.query("#timeline"):
             return  # not composed yet: on_mount reads
         if self._loading:
@@ -140,29 +137,7 @@ class IncidentScreen(Screen):
         self._loading = True
         self._dirty = False
         self._load(self.query_one("#timeline", Timeline).last_id, not self._draft_checked,
-                   self._panes_due())
-
-    def _panes_due(self) -> dict:
-        """The capability panes this read includes; schedules a read for the others."""
-        app, everything = self.app, self._everything
-        now, wait = app.monotonic(), None
-        self._everything = False
-        due = {}
-        for name, cls, _, _ in CAPABILITY_PANES:
-            pace = getattr(cls, "PACE_SECONDS", 0.0) if app.pace_panes else 0.0
-            left = self._pane_read_at.get(name, float("-inf")) + pace - now
-            if everything or left <= 0:
-                due[name] = cls.load
-                self._pane_read_at[name] = now
-            else:
-                wait = left if wait is None else min(wait, left)
-        if wait is not None and self._paced_timer is None:
-            self._paced_timer = self.set_timer(wait, self._paced_read)
-        return due
-
-    def _paced_read(self) -> None:
-        self._paced_timer = None
-        self.reload()
+                   self.pacer.due(self, self.reload))
 
     @work(thread=True, group="loads", exit_on_error=False)
     def _load(self, after_id: int, with_draft: bool, panes: dict) -> None:

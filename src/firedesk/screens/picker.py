@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from firedesk.clock import format_duration, parse_utc
 from firedesk.model import Incident
 from firedesk.screens.incident_data import load_picker
+from firedesk.screens.pacing import PanePacer
 from firedesk.store import declare_incident
 from firedesk.text import one_line
 from firedesk.widgets.alert_feed import AlertFeed
@@ -40,6 +41,8 @@ class PickerScreen(Screen):
         self.incidents: list[Incident] = []
         self._loading = False
         self._dirty = False
+        self.pacer = PanePacer(PICKER_PANES)
+        self._shown_list: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("firedesk · incidents", id="picker-title", markup=False)
@@ -56,23 +59,24 @@ class PickerScreen(Screen):
         self.query_one("#incidents", OptionList).focus()
         self.reload()
 
-    def reload(self, everything: bool = False) -> None:  # noqa: ARG002 (nothing is paced here)
+    def reload(self, everything: bool = False) -> None:
+        """Re-read in a worker (coalesced); panes are paced as on the incident screen."""
+        self.pacer.everything |= everything
         if not self.query("#incidents"):
             return  # not composed yet: on_mount reads
         if self._loading:
             self._dirty = True
             return
         self._loading = True
-        self._load()
+        self._load(self.pacer.due(self, self.reload))
 
     @work(thread=True, group="loads", exit_on_error=False)
-    def _load(self) -> None:
+    def _load(self, panes: dict) -> None:
         app = self.app
         data = None
         try:
             with app.read_lock:
-                data = load_picker(app.reader, panes={n: c.load for n, c, _, _ in PICKER_PANES},
-                                   config=app.config, actor=app.actor)
+                data = load_picker(app.reader, panes=panes, config=app.config, actor=app.actor)
         finally:
             app.call_from_thread(self._loaded, data)
 
@@ -110,6 +114,22 @@ class PickerScreen(Screen):
     def show_data(self, data: dict) -> None:
         self.incidents = data["incidents"]
         self.handovers = data.get("handovers", {})
+        # An alert storm brings a read per commit: rebuild the list only when it changed
+        # (or a minute passed, for the ages).
+        shown = (tuple(self.incidents), tuple(self.handovers.items()),
+                 self.app.clock().replace(second=0, microsecond=0))
+        if shown != self._shown_list:
+            self._shown_list = shown
+            self._show_incidents()
+        for name, cls, _, dom_id in PICKER_PANES:
+            if name not in data["panes"]:
+                continue  # paced: not read this time
+            try:
+                self.query_one(f"#{dom_id}", cls).show(data["panes"].get(name))
+            except Exception as exc:  # noqa: BLE001 (a pane's bug must not stop the picker)
+                self.app.notify(f"{name} pane: {exc}", severity="error", markup=False)
+
+    def _show_incidents(self) -> None:
         options = self.query_one("#incidents", OptionList)
         highlighted = options.highlighted
         options.clear_options()
@@ -118,11 +138,6 @@ class PickerScreen(Screen):
         options.add_options([Option(self._prompt(i), id=str(i.id)) for i in self.incidents])
         if self.incidents:
             options.highlighted = min(highlighted or 0, len(self.incidents) - 1)
-        for name, cls, _, dom_id in PICKER_PANES:
-            try:
-                self.query_one(f"#{dom_id}", cls).show(data["panes"].get(name))
-            except Exception as exc:  # noqa: BLE001 (a pane's bug must not stop the picker)
-                self.app.notify(f"{name} pane: {exc}", severity="error", markup=False)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
