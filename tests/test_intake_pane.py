@@ -364,3 +364,20 @@ async def test_a_quiet_feed_still_ages_and_ends_snoozes(db_path, clock, feed, in
         await pilot.pause()
         assert pane.shown[0].dedup_key == "crit1"     # the snooze ran out: back on top
         assert rows(app)[0].startswith(" CRIT   ×1 21m Checkout 5xx")
+
+
+async def test_a_reader_scrolled_away_is_not_pulled_back_by_new_alerts(db_path, clock, store, incident):
+    for n in range(100):
+        ingest(store, am(f"many{n}", f"Disk {n:03} full", "warning"))
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await focus_alerts(pilot)
+        rows_widget = app.screen.query_one("#alerts-list", AlertList)
+        rows_widget.scroll_to(y=50, animate=False, immediate=True)   # the mouse wheel
+        await pilot.pause()
+        ingest(store, am("new1", "Disk new full", "warning"))
+        app.poll_feed()
+        await settle(pilot)
+        assert len(rows_widget.keys) == 101 and rows_widget.scroll_offset.y == 50
+        await pilot.press("down")               # the keyboard brings the highlight into view
+        assert rows_widget.scroll_offset.y < 50

@@ -68,7 +68,7 @@ class AlertList(ScrollView, can_focus=True):
                   empty: str = "") -> None:
         """Show these rows: `keys` name each row (the highlight follows its key), and
         `draw(i)` renders row i when it comes into view."""
-        previous = self.highlighted_key
+        previous, followed = self.highlighted_key, self._highlight_in_view()
         self.keys = keys
         self._draw = draw
         self._empty = empty
@@ -80,8 +80,13 @@ class AlertList(ScrollView, can_focus=True):
         else:
             self.highlighted = min(self.highlighted or 0, len(keys) - 1) if previous is not None else 0
         self.virtual_size = Size(self.scrollable_content_region.width, len(keys))
-        self._keep_highlight_in_view()
+        if followed:  # a reader who scrolled away with the wheel is not pulled back
+            self._keep_highlight_in_view()
         self.refresh()
+
+    def _highlight_in_view(self) -> bool:
+        top, height = self.scroll_offset.y, max(1, self.scrollable_content_region.height)
+        return self.highlighted is None or top <= self.highlighted < top + height
 
     @property
     def highlighted_key(self) -> Hashable | None:
