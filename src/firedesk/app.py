@@ -77,7 +77,7 @@ class FiredeskApp(App):
         self.cursor_blink = cursor_blink
         self.start_incident = incident
         # Panes that are costly to read and change many times a second in a storm (the
-        # alert feed) are read at most once per their PACE_SECONDS (see IncidentScreen).
+        # alert feed) are read a few times a second at most (screens/pacing.py).
         self.pace_panes = pace_panes
         self.monotonic: Callable[[], float] = time.monotonic
         # Writes go through `store` (one at a time); reads through `reader`, a second

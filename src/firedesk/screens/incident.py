@@ -126,7 +126,7 @@ class IncidentScreen(Screen):
 
     def reload(self, everything: bool = False) -> None:
         """Re-read the record in a worker; a request during a read runs once it finishes.
-        Panes with PACE_SECONDS are read at most that often unless `everything`
+        Paced panes are read a few times a second at most, unless `everything`
         (screens/pacing.py)."""
         self.pacer.everything |= everything
         if not self.query("#timeline"):

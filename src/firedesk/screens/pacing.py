@@ -1,10 +1,11 @@
 """Which capability panes a screen's next read includes.
 
-In a storm every commit brings a read. A pane with `PACE_SECONDS` (the alert feed, who
-to wake) is read at most that often: reading and drawing a thousand alerts a few dozen
-times a second is most of a console's CPU, and nobody reads alerts faster than once a
-second. A pane left out is read once it is due (a timer), so the last change always
-shows; `everything` (after the console's own write) includes every pane at once.
+In a storm every commit brings a read. A pane marked `PACED` (the alert feed, who to
+wake) is read at most once per PACE_SECONDS: reading and drawing a thousand alerts a few
+dozen times a second is most of a console's CPU. A pane left out is read once it is due
+(a timer), so the last change always shows, and a change is on screen within
+PACE_SECONDS plus one read of it: inside the half second in which every console sees
+every other's writes. `everything` (after the console's own write) reads every pane now.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual.timer import Timer
+
+PACE_SECONDS = 0.4
 
 
 class PanePacer:
@@ -32,7 +35,7 @@ class PanePacer:
         everything, self.everything = self.everything, False
         loads = {}
         for name, cls, _, _ in self.panes:
-            pace = getattr(cls, "PACE_SECONDS", 0.0) if app.pace_panes else 0.0
+            pace = PACE_SECONDS if app.pace_panes and getattr(cls, "PACED", False) else 0.0
             left = self.read_at.get(name, float("-inf")) + pace - now
             if everything or left <= 0:
                 loads[name] = cls.load

@@ -44,9 +44,9 @@ class AlertFeed(Vertical, can_focus=False):
     """The alert feed for everyone on the incident (all alerts; attached ones marked)."""
 
     HELP_TITLE = "Alerts"
-    # Read at most once a second (the screen paces it): in a storm every commit changes
-    # the feed, and nobody can read alerts faster than that. Your own triage shows at once.
-    PACE_SECONDS = 1.0
+    # In a storm every commit changes the feed: the screen reads it a few times a second at
+    # most (screens/pacing.py). Your own triage shows at once.
+    PACED = True
     BORDER_TITLE = "Alerts"
     DEFAULT_CSS = """
     AlertFeed { height: 1fr; min-height: 4; }

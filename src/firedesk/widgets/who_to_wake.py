@@ -61,8 +61,8 @@ class WhoToWake(Widget, can_focus=True):
         self.rows: list[Candidate | None] = []
 
     # It changes with the clock (its own timer) and the incident's service, not with each
-    # commit: the screen reads it at most once a second.
-    PACE_SECONDS = 1.0
+    # commit: the screen paces its reads (screens/pacing.py).
+    PACED = True
 
     @staticmethod
     def load(store, incident, config):  # noqa: ANN001 (runs in a worker thread)
