@@ -4,7 +4,8 @@
 tests build exactly the app people run, with a frozen clock and a temporary record.
 The UI loop never waits on SQLite: reads run in thread workers on their own connection,
 writes go through `run_write` (thread workers, one at a time), and a change feed polled
-every 150 ms tells the open screen to reload when any process wrote.
+every 150 ms tells the open screen to reload when any process wrote (the costly panes
+paced to a few reads a second: screens/pacing.py).
 """
 
 from __future__ import annotations
