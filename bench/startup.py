@@ -25,11 +25,12 @@ import termios
 import time
 from pathlib import Path
 
+from _report import report
+
 BASELINE = '''
 from textual.app import App
 from textual.widgets import Static
 
-from _report import report
 
 class Minimal(App):
     def compose(self):
