@@ -150,10 +150,10 @@ class AlertFeed(Vertical, can_focus=False):
                     title=f"New critical alert {alert.id}", severity="error", markup=False,
                     timeout=15)
         else:
-            titles = "; ".join(one_line(a.title, 40) for a in fresh[:NOTICE_EACH])
-            self.app.notify(f"{titles}; … (see the Alerts pane)",
-                            title=f"{len(fresh)} new critical alerts", severity="error",
-                            markup=False, timeout=15)
+            first = "; ".join(one_line(a.title, 40) for a in fresh[:NOTICE_EACH])
+            message = first + "; … (see the Alerts pane)"
+            self.app.notify(message, title=f"{len(fresh)} new critical alerts",
+                            severity="error", markup=False, timeout=15)
         self.app.bell()
 
     def _render_rows(self) -> None:
