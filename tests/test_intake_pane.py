@@ -50,6 +50,12 @@ def feed(store):
     return store
 
 
+def ingest_disks(store, count: int) -> None:  # noqa: ANN001
+    """`count` distinct warning alerts: more rows than the pane shows."""
+    for n in range(count):
+        ingest(store, am(f"many{n}", f"Disk {n:03} full", "warning"))
+
+
 def rows(app) -> list[str]:  # noqa: ANN001
     rows = app.screen.query_one("#alerts-list", AlertList)
     return [rows.row_text(i) for i in range(len(rows.keys))]
@@ -284,8 +290,7 @@ async def test_a_flood_of_critical_alerts_gets_one_notice(db_path, clock, feed, 
 
 
 async def test_rows_are_drawn_only_when_in_view(db_path, clock, store, incident):
-    for n in range(300):
-        ingest(store, am(f"many{n}", f"Disk {n:03} full", "warning"))
+    ingest_disks(store, 300)
     app = build_app(db_path, clock, incident.id)
     async with app.run_test(size=(140, 40)) as pilot:
         await focus_alerts(pilot)
@@ -367,8 +372,7 @@ async def test_a_quiet_feed_still_ages_and_ends_snoozes(db_path, clock, feed, in
 
 
 async def test_a_reader_scrolled_away_is_not_pulled_back_by_new_alerts(db_path, clock, store, incident):
-    for n in range(100):
-        ingest(store, am(f"many{n}", f"Disk {n:03} full", "warning"))
+    ingest_disks(store, 100)
     app = build_app(db_path, clock, incident.id)
     async with app.run_test(size=(140, 40)) as pilot:
         await focus_alerts(pilot)
