@@ -13,7 +13,7 @@ import pytest
 from firedesk.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
-PAYLOADS = REPO.parent / "shared" / "fixtures" / "payloads"
+PAYLOADS = Path(__file__).resolve().parent / "fixtures" / "payloads"
 
 
 class FakeClock:

@@ -198,7 +198,7 @@ STARTER_CONFIG = '''\
 # Where firedesk looks: --config, $FIREDESK_CONFIG, ./firedesk.toml, ~/.config/firedesk/.
 
 # db = "/srv/firedesk/firedesk.db"   # the one shared record (or --db / $FIREDESK_DB)
-# theme = "dark"                     # dark | light | high-contrast
+# theme = "dark"                     # dark | light | high-contrast | ansi
 
 # [[people]]
 # name = "Priya"                     # unique display name
