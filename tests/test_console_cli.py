@@ -164,3 +164,29 @@ async def test_every_theme_opens_the_incident_screen(db_path, clock, store, them
         await settle(pilot)
         assert not app._notifications
         assert app.screen.query_one("#hdr-severity").render().plain == "SEV1"
+
+
+@pytest.mark.timeout(60)
+def test_a_burst_of_keys_in_one_write_records_each_entry_once(db_path, clock, tmp_path):
+    """`first⏎second⏎` reaching a real console in one read (fast typing over a laggy SSH
+    link): two entries, `first` and `second`, each recorded once."""
+    from firedesk.store import events_for
+
+    with Store(db_path, clock=clock) as store:
+        incident = declare_incident(store, "Burst", severity="SEV2", author="Dana")
+    proc, parent = _console_in_a_pty(db_path, tmp_path, incident.key)
+    try:
+        _read_until(parent, b"Burst")
+        os.write(parent, b"n")
+        _drain(parent)
+        os.write(parent, b"first\rsecond\r")
+        _read_until(parent, b"second")
+        _drain(parent)   # both writes are done once the console has redrawn and gone quiet
+        assert _hang_up(proc, parent) == 129
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(parent)
+    with Store(db_path, clock=clock) as store:
+        notes = [e.text for e in events_for(store, incident.id) if e.kind == "note"]
+    assert notes == ["first", "second"]

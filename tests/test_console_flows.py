@@ -315,11 +315,33 @@ async def test_quick_entries_are_recorded_in_the_order_typed(db_path, clock, inc
     app = build_app(db_path, clock, incident.id)
     async with app.run_test() as pilot:
         await settle(pilot)
-        for n in range(6):
-            await pilot.press("n", *f"entry {n}", "enter")
+        await pilot.press("n")
+        for n in range(6):   # the entry line stays open for the next entry
+            await pilot.press(*f"entry {n}", "enter")
         await settle(pilot)
         texts = [e.text for e in events_for(app.store, incident.id) if e.kind == "note"]
         assert texts == [f"entry {n}" for n in range(6)]
+        await pilot.press("enter")   # Enter on the empty line goes back to the timeline
+        assert app.screen.focused is app.screen.query_one("#timeline")
+
+
+async def test_keys_in_one_burst_record_each_entry_as_typed(db_path, clock, incident):
+    """Every key of `first⏎second⏎` queued at once, as one read from a fast SSH link
+    delivers them: each Enter records what was typed before it, once."""
+    from textual import events
+
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("d")
+        for char in "first\rsecond\r":
+            key = "enter" if char == "\r" else char
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        entries = [(e.kind, e.text) for e in events_for(app.store, incident.id)
+                   if e.kind == "decision"]
+        assert entries == [("decision", "first"), ("decision", "second")]
+        assert app.screen.query_one("#entry", Input).value == ""
 
 
 async def test_an_entry_that_cannot_be_written_comes_back_to_the_entry_line(db_path, clock, incident, monkeypatch):

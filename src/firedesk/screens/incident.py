@@ -28,6 +28,7 @@ from firedesk.widgets.checklist import ChecklistPane
 from firedesk.widgets.header import IncidentHeader
 from firedesk.widgets.pane import Pane
 from firedesk.widgets.roles_board import RolesBoard
+from firedesk.widgets.text_input import TextInput
 from firedesk.widgets.timeline import Timeline
 from firedesk.widgets.who_to_wake import WhoToWake
 
@@ -104,7 +105,8 @@ class IncidentScreen(Screen):
                 yield Timeline(app.actor, app.zone, app.clock, id="timeline")
                 with Horizontal(id="entry-line"):
                     yield Label("note ›", id="entry-kind", markup=False)
-                    yield Input(placeholder=self._hint(), id="entry", select_on_focus=False)
+                    yield TextInput(placeholder=self._hint(), id="entry", select_on_focus=False,
+                                    clear_on_submit=True)
             with Vertical(id="side"):
                 with Pane(title="Roles", id="roles-pane"):
                     yield RolesBoard(self.roles, app.zone, app.clock, id="roles")
@@ -224,32 +226,35 @@ class IncidentScreen(Screen):
 
     @on(Input.Submitted, "#entry")
     def submit_entry(self, event: Input.Submitted) -> None:
-        incident = self.incident
-        line = event.value.strip()
-        if incident is None or not line:
+        """Record what was typed before this Enter. The entry line cleared itself when
+        Enter was pressed and keeps the focus, so keys typed ahead start the next entry;
+        Enter on an empty line (or Esc) goes back to the timeline."""
+        sent = event.value
+        line = sent.strip()
+        if not line:
             self.query_one("#timeline", Timeline).focus()
             return
+        incident = self.incident
         app = self.app
         try:
+            if incident is None:
+                raise FiredeskError("the incident is still loading; try again in a moment")
             text, at = split_backdate(line, app.clock(), app.zone)
             if not text:
                 raise FiredeskError("write the entry after the time: @14:02 what happened")
         except FiredeskError as exc:
+            self._give_back(sent)
             app.notify(str(exc), title="Not recorded", severity="error", markup=False)
             return
-        entry = self.query_one("#entry", Input)
-        sent = event.value
-        entry.value = ""  # ready for the next entry at once; given back if the write fails
-
-        def not_recorded(_error) -> None:  # noqa: ANN001
-            if not entry.value:
-                entry.value = sent
-            else:
-                entry.value = f"{sent} {entry.value}"
-
         app.run_write(record_entry, incident, text, kind=self.entry_kind, author=app.actor,
-                      at=at, failed=not_recorded)
-        self.query_one("#timeline", Timeline).focus()
+                      at=at, failed=lambda _error: self._give_back(sent))
+
+    def _give_back(self, sent: str) -> None:
+        """An entry that was not recorded returns to the entry line, before anything
+        typed since."""
+        entry = self.query_one("#entry", Input)
+        entry.value = f"{sent} {entry.value}" if entry.value else sent
+        entry.cursor_position = len(entry.value)
 
     def unsent_draft(self) -> tuple[int, str] | None:
         """(incident id, entry-line text) to keep as a draft; None before it was offered."""
