@@ -54,7 +54,7 @@ def test_markdown_tells_the_story(store, incident):
         "## Summary", "## Impact", "## Detection and response", "## Responders and roles",
         "## Timeline", "## Hypotheses", "## Decisions", "## Alerts involved", "## Checklist",
         "## Action items", "## For the review meeting"]
-    assert "| 02:41\\* | 03:41 | chen (investigator) | **STARTED** note:" in text
+    assert "| 02:41\\* | 03:41 | chen (investigator) | **STARTED** **DETECTED** note:" in text
     assert "**MITIGATED** status investigating → monitoring: Rollback out" in text
     assert "| leader | ana | 2026-11-22 03:01 | 2026-11-22 03:55 | 54m |" in text
     assert "| document the rollback steps in the checkout runbook | **no owner** |" in text
@@ -69,9 +69,9 @@ def test_json_shape(store, incident):
     assert data["key"] == "INC-1" and data["severity"] == "SEV1" and data["zone"] == "Asia/Tokyo"
     assert set(data["milestones"]) == {"started", "detected", "declared", "acknowledged",
                                        "first_update", "mitigated", "resolved"}
-    assert data["milestones"]["detected"]["local"] == "2026-11-22T11:52:00+09:00"
+    assert data["milestones"]["detected"]["local"] == "2026-11-22T11:41:00+09:00"
     assert {i["name"]: i["seconds"] for i in data["intervals"]} == {
-        "time to detect": 660, "time to acknowledge": 360, "time to first update": 600,
+        "time to detect": 0, "time to acknowledge": 1260, "time to first update": 600,
         "time to mitigate": 2760, "time to resolve": 5340}
     assert [h["severity"] for h in data["severity_history"]] == ["SEV2", "SEV1"]
     assert [(t["role"], t["person"], t["holds_now"]) for t in data["tenures"]] == [
@@ -86,7 +86,7 @@ def test_json_shape(store, incident):
     assert [a["owner"] for a in data["action_items"]] == ["chen", "chen", None]
     assert data["alerts"][0]["deliveries"] == 3
     assert [c["state"] for c in data["checklist"]] == ["done", "done"]
-    assert data["cadence"]["missed"] == 2
+    assert (data["cadence"]["sent"], data["cadence"]["kept"], data["cadence"]["missed"]) == (2, 1, 2)
     assert [p["heading"] for p in data["prompts"]] == [
         "Contributing factors", "What went well", "What went poorly", "Where we got lucky"]
     assert data["integrity"]["chain_ok"] is True

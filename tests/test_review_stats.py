@@ -29,15 +29,19 @@ def test_figures(store, clock):
     figures = incident_stats(store)
     assert figures.incidents == 3 and figures.open == 1
     assert figures.by_severity == {"SEV1": 1, "SEV2": 0, "SEV3": 1, "SEV4": 1, "SEV5": 0}
-    # INC-1: alert seen 02:52, acked 02:58 → 6m; INC-2 and INC-3: declared = acknowledged.
-    assert figures.time_to_acknowledge.count == 3
-    assert figures.time_to_acknowledge.median == 0 and figures.time_to_acknowledge.mean == 120
+    # INC-1: detected 02:41 (a backdated note), ben given a role 03:02 → 21m. INC-2 and
+    # INC-3: nobody but ben, who declared them, ever answered: not measured, not zero.
+    assert figures.time_to_acknowledge.count == 1
+    assert figures.time_to_acknowledge.mean == 21 * 60
+    assert figures.acknowledge_not_measured == 2
     # INC-1 1h29m from the first sign; INC-2 50m.
     assert figures.time_to_resolve.count == 2
     assert figures.time_to_resolve.mean == (5340 + 3000) / 2
-    # INC-1: 1 on time, 2 late; INC-2 (SEV3, 60m): 30m and 20m both on time.
-    assert (figures.updates_on_time, figures.updates_late) == (3, 2)
-    assert figures.incidents_with_late_updates == 1
+    # INC-1: 2 updates sent, deadlines 1 kept and 2 missed; INC-2 (SEV3, 60m): 1 update,
+    # and the 30m and 20m windows both kept.
+    assert figures.updates_sent == 3
+    assert (figures.deadlines_kept, figures.deadlines_missed) == (3, 2)
+    assert figures.incidents_with_missed_deadlines == 1
     # Three alerts, one never part of an incident.
     assert (figures.alerts, figures.alerts_without_incident) == (3, 1)
     assert figures.alert_noise_ratio == round(1 / 3, 4)
@@ -58,7 +62,8 @@ def test_cli_stats(store, clock, firedesk):
     text = firedesk("stats").stdout
     assert "by severity: SEV1 1, SEV2 0, SEV3 1, SEV4 1, SEV5 0" in text
     assert "time to resolve: mean 1h09m, median 1h09m (2 incidents)" in text
-    assert "updates: 3 on time, 2 late" in text
+    assert "updates: 3 sent; deadlines: 3 kept, 2 missed" in text
+    assert "time to acknowledge: mean 21m, median 21m (1 incidents); not measured for 2" in text
     assert "noise 33%" in text
     assert json.loads(firedesk("stats", "--since", "2026-11-23", "--json").stdout)["incidents"] == 2
     bad = firedesk("stats", "--since", "last tuesday")

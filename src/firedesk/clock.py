@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -108,3 +109,63 @@ def parse_when(text: str, now: datetime, zone: tzinfo) -> datetime:
     if moment > now + timedelta(minutes=1):
         raise InvalidInput(f"{text!r} is in the future; entries record what already happened")
     return moment
+
+
+DEFAULT_ALERT_WINDOW = timedelta(hours=24)
+
+
+def zone_named(name: str) -> tzinfo:
+    """The IANA zone `name` (`UTC` is fine); a clear error for anything else."""
+    if name.strip().upper() in ("UTC", "Z"):
+        return timezone.utc
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone {name!r}; use UTC or an IANA name like "
+                           "Europe/Berlin") from exc
+
+
+def zone_name(zone: tzinfo) -> str:
+    """A zone's IANA name where it has one (the machine's zone may only have an abbreviation)."""
+    key = getattr(zone, "key", None)
+    if key:
+        return key
+    return "UTC" if zone in (timezone.utc,) or str(zone) in ("UTC", "UTC+00:00") else str(zone)
+
+
+@dataclass(frozen=True)
+class ClockSettings:
+    """`[clock]`: the display zone new incidents get, and how far before a declaration an
+    attached alert's start is still believed."""
+
+    zone: str = "UTC"
+    alert_window: timedelta = DEFAULT_ALERT_WINDOW
+
+
+def parse_clock_settings(section: object) -> tuple[ClockSettings, list[tuple[str, str]]]:
+    """The `[clock]` table as settings, and (key, problem) pairs for what was wrong."""
+    problems: list[tuple[str, str]] = []
+    if section is None:
+        return ClockSettings(), problems
+    if not isinstance(section, dict):
+        return ClockSettings(), [("clock", "must be a table ([clock])")]
+    settings = ClockSettings()
+    zone = section.get("zone")
+    if zone is not None:
+        try:
+            if not isinstance(zone, str):
+                raise InvalidInput(f"must be a zone name, not {type(zone).__name__}")
+            zone_named(zone)
+            settings = replace(settings, zone="UTC" if zone.strip().upper() == "UTC"
+                               else zone.strip())
+        except InvalidInput as exc:
+            problems.append(("clock.zone", str(exc)))
+    window = section.get("alert_start_window")
+    if window is not None:
+        try:
+            if not isinstance(window, str):
+                raise InvalidInput("must be a duration string like \"24h\"")
+            settings = replace(settings, alert_window=parse_duration(window))
+        except InvalidInput as exc:
+            problems.append(("clock.alert_start_window", str(exc)))
+    return settings, problems

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from firedesk.clock import ClockSettings, parse_clock_settings
 from firedesk.errors import FiredeskError
 
 DEFAULT_CADENCE_MINUTES = {"SEV1": 15, "SEV2": 30, "SEV3": 60}
@@ -60,6 +61,7 @@ class Config:
     cadence_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CADENCE_MINUTES))
     theme: str | None = None
     keymap: dict[str, str] = field(default_factory=dict)
+    clock: ClockSettings = field(default_factory=ClockSettings)
     problems: list[ConfigProblem] = field(default_factory=list)
 
     @property
@@ -184,6 +186,9 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
                 config.cadence_minutes[key] = minutes
     else:
         config.problem("comms.cadence", "must be a table of SEVn = minutes")
+    config.clock, clock_problems = parse_clock_settings(raw.get("clock"))
+    for key, message in clock_problems:
+        config.problem(key, message)
     config.theme = _string(config, raw, "theme", "(top level)")
     keymap = raw.get("keymap", {})
     if isinstance(keymap, dict) and all(isinstance(v, str) for v in keymap.values()):
@@ -208,6 +213,11 @@ STARTER_CONFIG = '''\
 # phone = "+91 ..."
 # email = "priya@example.com"
 # chat = "@priya"
+
+# [clock]
+# zone = "UTC"                       # incidents' display zone unless declared with another
+# alert_start_window = "24h"         # an attached alert's start counts as the start of
+#                                    # impact only this close before the declaration
 
 # [comms.cadence]                    # minutes between stakeholder updates, by severity
 # SEV1 = 15

@@ -115,6 +115,38 @@ def show(env: Env, incident: str, as_json: bool) -> None:
         if state.get(key):
             click.echo(f"{label}: {local_time(state[key], zone, True)}")
     click.echo(f"events:   {state['event_count']}")
+    show_measures(state["measures"], zone)
+
+
+def show_measures(measured: dict, zone) -> None:  # noqa: ANN001
+    """The response's milestones and numbers, as `stats` and the postmortem count them."""
+    milestones, intervals = measured["milestones"], measured["intervals"]
+    for name, label, interval in (("detected", "detected", "time to detect"),
+                                  ("acknowledged", "acknowledged", "time to acknowledge"),
+                                  ("mitigated", "mitigated", "time to mitigate"),
+                                  ("resolved", "resolved", "time to resolve")):
+        m = milestones[name]
+        if m["at"]:
+            took = intervals[interval]["text"]
+            click.echo(f"{label + ':':<14}{local_time(m['at'], zone, True)} ({safe(m['source'])}"
+                       f"; {interval} {took})")
+        elif m["source"]:
+            click.echo(f"{label + ':':<14}{safe(m['source'])}")
+    updates = measured["updates"]
+    gap = updates["longest_gap_seconds"]
+    click.echo(f"updates:      {updates['sent']} sent; deadlines: {updates['deadlines_kept']} "
+               f"kept, {updates['deadlines_missed']} missed"
+               + (f"; longest gap {_duration(gap)}" if gap is not None else ""))
+    for note in measured["ignored"]:
+        click.echo(f"note:         {safe(note)}")
+
+
+def _duration(seconds: int) -> str:
+    from datetime import timedelta
+
+    from firedesk.clock import format_duration
+
+    return format_duration(timedelta(seconds=seconds))
 
 
 @click.command()

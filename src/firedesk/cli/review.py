@@ -70,7 +70,8 @@ def export(env: Env, incident: str, fmt: str, output: str | None, zone: str | No
     from firedesk.review.export import build_postmortem, render
 
     pm = build_postmortem(env.store, incident, zone=_zone_name(env, zone),
-                          cadence_minutes=env.config.cadence_minutes, people=_people(env))
+                          cadence_minutes=env.config.cadence_minutes, people=_people(env),
+                          alert_window=env.config.clock.alert_window)
     _write_output(render(pm, fmt), output)
 
 
@@ -86,7 +87,7 @@ def lint(env: Env, incident: str, as_json: bool) -> None:
     from firedesk.review.lint import lint_postmortem
 
     pm = build_postmortem(env.store, incident, cadence_minutes=env.config.cadence_minutes,
-                          people=_people(env))
+                          people=_people(env), alert_window=env.config.clock.alert_window)
     from firedesk.store import recent_authors
 
     findings = lint_postmortem(pm, gap=_gap(env),
@@ -129,7 +130,8 @@ def publish(env: Env, incident: str, again: bool, zone: str | None) -> None:
     found = resolve_incident(env.store, incident)
     issue = publish_postmortem(env.store, found, target, author=env.actor,
                                zone=_zone_name(env, zone), again=again,
-                               cadence_minutes=config.cadence_minutes, people=_people(env))
+                               cadence_minutes=config.cadence_minutes, people=_people(env),
+                               alert_window=config.clock.alert_window)
     click.echo(f"{found.key}: filed {target.repo}#{issue.get('number')} "
                f"{safe(issue.get('html_url') or '')}")
 
@@ -196,7 +198,8 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
     from firedesk.review.stats import incident_stats
 
     figures = incident_stats(env.store, since=_since(env, since),
-                             cadence_minutes=env.config.cadence_minutes)
+                             cadence_minutes=env.config.cadence_minutes,
+                             alert_window=env.config.clock.alert_window)
     if as_json:
         emit_json(figures.to_json())
         return
@@ -206,9 +209,13 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
     for label, spread in (("time to acknowledge", figures.time_to_acknowledge),
                           ("time to resolve", figures.time_to_resolve)):
         click.echo(f"{label}: mean {_minutes(spread.mean)}, median {_minutes(spread.median)} "
-                   f"({spread.count} incidents)")
-    click.echo(f"updates: {figures.updates_on_time} on time, {figures.updates_late} late "
-               f"({figures.incidents_with_late_updates} incidents with a late update)")
+                   f"({spread.count} incidents)"
+                   + (f"; not measured for {figures.acknowledge_not_measured} (nobody but the "
+                      "declarer responded)" if label == "time to acknowledge"
+                      and figures.acknowledge_not_measured else ""))
+    click.echo(f"updates: {figures.updates_sent} sent; deadlines: {figures.deadlines_kept} "
+               f"kept, {figures.deadlines_missed} missed "
+               f"({figures.incidents_with_missed_deadlines} incidents with a missed deadline)")
     if figures.alerts is not None:
         ratio = ("-" if figures.alert_noise_ratio is None
                  else f"{figures.alert_noise_ratio:.0%}")
@@ -235,7 +242,8 @@ def replay(env: Env, incident: str, at: str, as_json: bool) -> None:
     found = resolve_incident(env.store, incident)
     # HH:MM is the latest such moment up to now; the future has nothing to replay.
     moment = to_iso(parse_when(at, env.clock(), env.zone()))
-    state = Replay(env.store, found).at(moment)
+    state = Replay(env.store, found, cadence_minutes=env.config.cadence_minutes,
+                   alert_window=env.config.clock.alert_window).at(moment)
     if as_json:
         emit_json(state.to_json())
         return
@@ -257,6 +265,9 @@ def replay(env: Env, incident: str, at: str, as_json: bool) -> None:
                    f"{safe(state.last_update['text'], 80)}")
     else:
         click.echo("no stakeholder update yet")
+    from firedesk.cli.record import show_measures
+
+    show_measures(state.measures, zone)
 
 
 COMMANDS = [export, lint, publish, search, stats, replay]

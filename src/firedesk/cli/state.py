@@ -21,6 +21,14 @@ def incident_state(env: Env, ref: str) -> dict[str, Any]:
     state.update(running_state(store, incident, env.config, env.clock()))
     from firedesk.intake.triage import list_alerts  # issue 4: alerts attached to it
 
+    from firedesk.review.measures import measure_incident
+    from firedesk.review.record import alerts_for
+    from firedesk.store import events_for
+
+    state["measures"] = measure_incident(
+        events_for(store, incident.id), alerts_for(store, incident.id),
+        cadence_minutes=env.config.cadence_minutes,
+        alert_window=env.config.clock.alert_window).to_json()
     state["alerts"] = [
         {k: a.to_json()[k] for k in ("id", "source", "title", "severity", "status", "count")}
         for a in list_alerts(store, incident_id=incident.id)]

@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from datetime import timedelta, timezone, tzinfo
+from datetime import timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from firedesk.clock import format_duration
+from firedesk.clock import DEFAULT_ALERT_WINDOW, format_duration, zone_name, zone_named
 from firedesk.review.measures import parse_utc
 from firedesk.config import DEFAULT_CADENCE_MINUTES
 from firedesk.errors import InvalidInput
@@ -194,6 +193,7 @@ class Postmortem:
     checklist: tuple[ChecklistItem, ...] | None
     action_items: tuple[ActionItem, ...]
     cadence: measures.CadenceRecord | None
+    ignored: tuple[str, ...]
     prompts: tuple[Prompt, ...]
     integrity: Integrity
     people: tuple[str, ...] = field(default=())
@@ -231,24 +231,6 @@ def asdict_value(value: Any) -> Any:
     if isinstance(value, tuple):
         return [asdict_value(v) for v in value]
     return value
-
-
-def zone_named(name: str) -> tzinfo:
-    """The IANA zone `name` (`UTC` is fine); a clear error for anything else."""
-    if name.upper() == "UTC":
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {name!r}; use an IANA name like Europe/Berlin") from exc
-
-
-def zone_name(zone: tzinfo) -> str:
-    """A zone's IANA name where it has one (the machine's zone may only have an abbreviation)."""
-    key = getattr(zone, "key", None)
-    if key:
-        return key
-    return "UTC" if zone in (timezone.utc,) or str(zone) in ("UTC", "UTC+00:00") else str(zone)
 
 
 def _severity_history(events: list[Event]) -> list[SeverityChange]:
@@ -438,12 +420,8 @@ def _prompts(pm_parts: dict[str, Any]) -> list[Prompt]:
             took = measures.duration_between(h.proposed_at, h.concluded_at)
             well.append(f"H{h.number} was confirmed "
                         f"{format_duration(timedelta(seconds=took or 0))} after it was proposed.")
-    if cadence is not None and cadence.kept + cadence.missed:
-        line = (f"Stakeholder updates: {cadence.kept} on time, {cadence.missed} late")
-        if cadence.longest_gap_seconds is not None:
-            line += (f" (longest gap "
-                     f"{format_duration(timedelta(seconds=cadence.longest_gap_seconds))})")
-        (poorly if cadence.missed else well).append(line + ".")
+    if cadence is not None and (cadence.sent or cadence.judged):
+        (poorly if cadence.missed else well).append(f"Stakeholder updates: {cadence.sentence()}")
     done = sum(1 for c in checklist if c.state in ("done", "na"))
     if checklist:
         (well if done == len(checklist) else poorly).append(
@@ -470,7 +448,8 @@ def _prompts(pm_parts: dict[str, Any]) -> list[Prompt]:
 
 def build_postmortem(store: Store, ref: str | int | Incident, *, zone: str = "UTC",
                      cadence_minutes: dict[str, int] | None = None,
-                     people: list[str] | None = None) -> Postmortem:
+                     people: list[str] | None = None,
+                     alert_window: timedelta = DEFAULT_ALERT_WINDOW) -> Postmortem:
     """The postmortem of one incident, from its record; `zone` is the second time column."""
     zone_named(zone)  # a bad zone fails before any work
     incident = ref if isinstance(ref, Incident) else resolve_incident(store, ref)
@@ -484,8 +463,10 @@ def build_postmortem(store: Store, ref: str | int | Incident, *, zone: str = "UT
                     *(e.author for e in events)}, key=str.casefold)
 
     alert_groups, alert_rows = _alert_groups(store, incident.id, events)
-    milestones = measures.find_milestones(events, alert_rows)
-    intervals = measures.intervals(milestones)
+    measured = measures.measure_incident(
+        events, alert_rows, cadence_minutes=cadence_minutes or DEFAULT_CADENCE_MINUTES,
+        alert_window=alert_window)
+    milestones, intervals, cadence = measured.milestones, measured.intervals, measured.updates
     history = _severity_history(events)
     peak = min((h.severity for h in history if h.severity.startswith("SEV")),
                default=incident.severity)
@@ -501,7 +482,6 @@ def build_postmortem(store: Store, ref: str | int | Incident, *, zone: str = "UT
     decisions.sort(key=lambda d: (parse_utc(d.at), d.event_id))
     checklist = _checklist(store, incident.id, events)
     actions = _action_items(store, incident.id, events, set(corrected_by), names)
-    cadence = measures.cadence_record(events, cadence_minutes or DEFAULT_CADENCE_MINUTES)
     impact = tuple(Impact(str(e.data.get("what", e.text)), str(e.data.get("scope", "unknown")),
                           e.data.get("since"), e.author, e.at, e.id)
                    for e in events if e.kind == "impact")
@@ -521,7 +501,7 @@ def build_postmortem(store: Store, ref: str | int | Incident, *, zone: str = "UT
         timeline=tuple(_timeline(events, milestones, alert_rows, corrected_by)),
         hypotheses=tuple(hypotheses), decisions=tuple(decisions), alerts=tuple(alert_groups),
         checklist=tuple(checklist) if checklist is not None else None,
-        action_items=tuple(actions), cadence=cadence, prompts=tuple(prompts),
+        action_items=tuple(actions), cadence=cadence, ignored=measured.ignored, prompts=tuple(prompts),
         integrity=integrity, people=tuple(names),
     )
 

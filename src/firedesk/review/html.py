@@ -136,10 +136,10 @@ def render_html(pm: Postmortem) -> str:
             [[p.utc(x.at), (f"{x.previous} → " if x.previous else "") + h(x.severity),
               h(x.author), h(x.note), f"#{x.event_id}"] for x in pm.severity_history],
             ["time", "", "", "", "ref"])
-    if pm.cadence is not None and pm.cadence.kept + pm.cadence.missed:
-        c = pm.cadence
-        p.add(f"<p>Stakeholder updates: {c.kept} on time, {c.missed} late; longest gap "
-              f"{_duration(c.longest_gap_seconds)}.</p>")
+    if pm.ignored:
+        p.add("<ul>" + "".join(f"<li>{h(note)}</li>" for note in pm.ignored) + "</ul>")
+    if pm.cadence is not None and (pm.cadence.sent or pm.cadence.judged):
+        p.add(f"<p>Stakeholder updates: {h(pm.cadence.sentence())}</p>")
 
     p.add("<h2>Responders and roles</h2>")
     if pm.tenures:

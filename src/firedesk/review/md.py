@@ -46,7 +46,7 @@ def milestone_source(m) -> str:  # noqa: ANN001 (measures.Milestone)
         return f"#{m.event_id} ({m.source})"
     if m.alert_id:
         return f"alert {m.alert_id} ({m.source})"
-    return "not recorded"
+    return m.source or "not recorded"
 
 
 def _duration(seconds: int | None) -> str:
@@ -140,10 +140,13 @@ def render_markdown(pm: Postmortem, *, timeline_limit: int | None = None) -> str
     d.table(["UTC", "Severity", "By", "Note", "Ref"],
             [[d.utc(h.at), (f"{h.previous} → " if h.previous else "") + h.severity,
               md(h.author), md(h.note), f"#{h.event_id}"] for h in pm.severity_history])
-    if pm.cadence is not None and pm.cadence.kept + pm.cadence.missed:
+    for note in pm.ignored:
+        d.add(f"- {md(note)}")
+    if pm.ignored:
+        d.add("")
+    if pm.cadence is not None and (pm.cadence.sent or pm.cadence.judged):
         c = pm.cadence
-        d.add(f"Stakeholder updates: {c.kept} on time, {c.missed} late; longest gap "
-              f"{_duration(c.longest_gap_seconds)}.")
+        d.add(f"Stakeholder updates: {c.sentence()}")
         for late in c.misses:
             d.add(f"- late: {d.utc(late.start)} → {d.utc(late.end, False)} UTC, "
                   f"{_duration(late.seconds)} against a {late.cadence_minutes}m cadence")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from firedesk.config import Config
@@ -168,7 +169,8 @@ def file_issue(target: GitHubTarget, title: str, body: str) -> dict[str, Any]:
 def publish_postmortem(store: Store, incident: Incident, target: GitHubTarget, *, author: str,
                        zone: str = "UTC", again: bool = False,
                        cadence_minutes: dict[str, int] | None = None,
-                       people: list[str] | None = None) -> dict[str, Any]:
+                       people: list[str] | None = None,
+                       alert_window: timedelta | None = None) -> dict[str, Any]:
     """Render, file, and record the filing on the timeline. Returns the issue's JSON."""
     from firedesk.review.export import build_postmortem
     from firedesk.review.md import render_markdown
@@ -179,7 +181,8 @@ def publish_postmortem(store: Store, incident: Incident, target: GitHubTarget, *
         raise InvalidInput(f"{incident.key} was already published: {previous} "
                            "(--again files another issue)")
     pm = build_postmortem(store, incident, zone=zone, cadence_minutes=cadence_minutes,
-                          people=people)
+                          people=people, **({"alert_window": alert_window}
+                                            if alert_window is not None else {}))
     body = issue_body(lambda limit: render_markdown(pm, timeline_limit=limit))
     title = f"Post-mortem: {incident.key} — {incident.title}"[:250]
     issue = file_issue(target, title, body)

@@ -8,10 +8,13 @@ anyone could have read it. Alerts come from the alert table when the record has 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Sequence
 
-from firedesk.review.measures import parse_utc
+from firedesk.clock import DEFAULT_ALERT_WINDOW
+
+from firedesk.review.measures import measure_incident, parse_utc
 from firedesk.errors import InvalidInput
 from firedesk.model import Event, Incident
 from firedesk.review.record import AlertRow, alert_transitions, alerts_for
@@ -39,6 +42,7 @@ class ReplayState:
     events: int
     checklist_done: int = 0
     recent: list[dict[str, Any]] = field(default_factory=list)  # the last entries, oldest first
+    measures: dict[str, Any] = field(default_factory=dict)  # review/measures as known then
 
     @property
     def declared(self) -> bool:
@@ -50,7 +54,9 @@ class ReplayState:
 
 def state_at(incident: Incident, events: Sequence[Event], at: str,
              alerts: Sequence[AlertRow] = (),
-             transitions: dict[int, list[tuple[str, str]]] | None = None) -> ReplayState:
+             transitions: dict[int, list[tuple[str, str]]] | None = None, *,
+             cadence_minutes: dict[str, int] | None = None,
+             alert_window: timedelta = DEFAULT_ALERT_WINDOW) -> ReplayState:
     """Fold `events` (in recorded order) up to the instant `at` into a ReplayState."""
     moment = parse_utc(at)
     status = severity = None
@@ -115,21 +121,31 @@ def state_at(incident: Incident, events: Sequence[Event], at: str,
         shown_alerts.append({"id": a.id, "source": a.source, "title": a.title,
                              "status": alert_status,
                              "first_seen": a.first_seen})
+    known = [e for e in events if parse_utc(e.recorded_at) <= moment]
+    seen = [a if not a.acked_at or parse_utc(a.acked_at) <= moment
+            else replace(a, acked_at=None, acked_by=None)
+            for a in alerts if a.first_seen and parse_utc(a.first_seen) <= moment]
+    measured = measure_incident(known, seen, cadence_minutes=cadence_minutes,
+                                alert_window=alert_window)
     return ReplayState(
         key=incident.key, at=at, status=status, severity=severity,
         roles={r: p for r, p in roles.items() if p}, open_hypotheses=list(hypotheses.values()),
         open_tasks=list(tasks.values()), alerts=shown_alerts, last_update=last_update,
         last_entry=last_entry, events=count,
         checklist_done=sum(1 for s in checklist.values() if s in ("done", "na")),
-        recent=recent[-RECENT:],
+        recent=recent[-RECENT:], measures=measured.to_json(),
     )
 
 
 class Replay:
     """An incident's events loaded once, to look at many instants cheaply."""
 
-    def __init__(self, store: Store, incident: Incident):
+    def __init__(self, store: Store, incident: Incident, *,
+                 cadence_minutes: dict[str, int] | None = None,
+                 alert_window: timedelta = DEFAULT_ALERT_WINDOW):
         self.incident = incident
+        self.cadence_minutes = cadence_minutes
+        self.alert_window = alert_window
         self.events = events_for(store, incident.id)
         self.alerts = alerts_for(store, incident.id)
         self.transitions = alert_transitions(store, [a.id for a in self.alerts if a.id])
@@ -156,4 +172,5 @@ class Replay:
         except ValueError as exc:
             raise InvalidInput(f"cannot read time {moment!r}; use ISO 8601 like "
                                "2026-11-22T03:15") from exc
-        return state_at(self.incident, self.events, moment, self.alerts, self.transitions)
+        return state_at(self.incident, self.events, moment, self.alerts, self.transitions,
+                        cadence_minutes=self.cadence_minutes, alert_window=self.alert_window)

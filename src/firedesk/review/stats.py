@@ -1,12 +1,14 @@
 """`firedesk stats`: how the response has been going, across incidents.
 
-Every figure is read from the same milestones the postmortem shows (review/measures.py),
-so a number here can always be traced to the incidents it came from.
+Every figure is read from the same measures the postmortem and `show` give
+(review/measures.py, from the same events and alerts), so a number here can always be
+traced to the incidents it came from.
 
-- time to acknowledge: first alert (else declaration) → first acknowledgement;
+- time to acknowledge: detection → the first response by someone other than the
+  declarer (incidents nobody else has answered yet are counted as "not measured");
 - time to resolve: first sign of the problem → resolution (resolved incidents only);
-- update cadence: each window between stakeholder updates, on time or late for the most
-  urgent severity in force during it;
+- updates: how many were sent, and each deadline between them kept or missed for the
+  most urgent severity in force;
 - alert noise ratio: the share of alerts never attached to any incident (alerts people
   flagged as noise are counted separately).
 """
@@ -15,16 +17,15 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from firedesk.clock import DEFAULT_ALERT_WINDOW
 from firedesk.config import DEFAULT_CADENCE_MINUTES
-from firedesk.model import SEVERITIES, Event
+from firedesk.model import SEVERITIES, Event, incident_key
 from firedesk.review import measures
 from firedesk.review.record import alerts_for, table_columns
 from firedesk.store.store import Store
-
-# Only these kinds decide milestones and cadence; reading just them keeps stats fast.
-MEASURED_KINDS = ("declared", "status", "severity", "update", "impact", *measures.ACK_KINDS)
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,11 @@ class Stats:
     by_severity: dict[str, int]
     time_to_acknowledge: Spread
     time_to_resolve: Spread
-    updates_on_time: int
-    updates_late: int
-    incidents_with_late_updates: int
+    acknowledge_not_measured: int
+    updates_sent: int
+    deadlines_kept: int
+    deadlines_missed: int
+    incidents_with_missed_deadlines: int
     alerts: int | None
     alerts_without_incident: int | None
     alert_noise_ratio: float | None
@@ -67,12 +70,12 @@ def _events_by_incident(store: Store, ids: list[int]) -> dict[int, list[Event]]:
     out: dict[int, list[Event]] = {i: [] for i in ids}
     if not ids:
         return out
-    kinds = ", ".join(f"'{k}'" for k in MEASURED_KINDS)
+    # Every event, as the export reads them: a measure must not depend on who asks.
     first, last = min(ids), max(ids)
     rows = store.query(
         "SELECT id, incident_id, at, recorded_at, author, role, kind, text, data, corrects, "
-        f"prev_hash, hash FROM events WHERE incident_id BETWEEN ? AND ? AND kind IN ({kinds}) "
-        "ORDER BY id", (first, last))
+        "prev_hash, hash FROM events WHERE incident_id BETWEEN ? AND ? ORDER BY id",
+        (first, last))
     for row in rows:
         if row["incident_id"] in out:
             out[row["incident_id"]].append(Event.from_row(row))
@@ -80,7 +83,8 @@ def _events_by_incident(store: Store, ids: list[int]) -> dict[int, list[Event]]:
 
 
 def incident_stats(store: Store, *, since: str | None = None,
-                   cadence_minutes: dict[str, int] | None = None) -> Stats:
+                   cadence_minutes: dict[str, int] | None = None,
+                   alert_window: timedelta = DEFAULT_ALERT_WINDOW) -> Stats:
     """Figures over incidents declared at or after `since` (UTC ISO; None: all)."""
     cadence_minutes = cadence_minutes or DEFAULT_CADENCE_MINUTES
     where, params = ("WHERE declared_at >= ?", [since]) if since else ("", [])
@@ -91,7 +95,8 @@ def incident_stats(store: Store, *, since: str | None = None,
     by_severity = {s: 0 for s in SEVERITIES}
     ack: list[int] = []
     resolve: list[int] = []
-    on_time = late = late_incidents = 0
+    unmeasured = sent = kept = missed = missed_incidents = 0
+    notes: list[str] = []
     for incident_id in ids:
         evs = events[incident_id]
         peak = min((e.data.get("severity") if e.kind == "declared" else e.data.get("to"))
@@ -99,19 +104,22 @@ def incident_stats(store: Store, *, since: str | None = None,
         if peak in by_severity:
             by_severity[peak] += 1
         alerts = alerts_for(store, incident_id) if has_alerts else []
-        m = measures.find_milestones(evs, alerts)
-        took = measures.duration_between(m["detected"].at, m["acknowledged"].at)
+        m = measures.measure_incident(evs, alerts, cadence_minutes=cadence_minutes,
+                                      alert_window=alert_window)
+        took = m.seconds("time to acknowledge")
         if took is not None:
             ack.append(took)
-        took = measures.duration_between(m["started"].at, m["resolved"].at)
+        elif m.milestones["declared"].at:
+            unmeasured += 1
+        took = m.seconds("time to resolve")
         if took is not None:
             resolve.append(took)
-        cadence = measures.cadence_record(evs, cadence_minutes)
-        on_time += cadence.kept
-        late += cadence.missed
-        late_incidents += 1 if cadence.missed else 0
+        sent += m.updates.sent
+        kept += m.updates.kept
+        missed += m.updates.missed
+        missed_incidents += 1 if m.updates.missed else 0
+        notes.extend(f"{incident_key(incident_id)}: {note}" for note in m.ignored)
     total_alerts = unlinked = noise = marked = None
-    notes: list[str] = []
     if has_alerts:
         columns = table_columns(store, "alerts")
         seen = next((c for c in ("first_seen", "received_at", "created_at") if c in columns), None)
@@ -135,8 +143,9 @@ def incident_stats(store: Store, *, since: str | None = None,
     return Stats(
         since=since, incidents=len(ids), open=sum(1 for r in rows if r[1] != "resolved"),
         by_severity=by_severity, time_to_acknowledge=Spread.of(ack),
-        time_to_resolve=Spread.of(resolve), updates_on_time=on_time, updates_late=late,
-        incidents_with_late_updates=late_incidents, alerts=total_alerts,
+        time_to_resolve=Spread.of(resolve), acknowledge_not_measured=unmeasured,
+        updates_sent=sent, deadlines_kept=kept, deadlines_missed=missed,
+        incidents_with_missed_deadlines=missed_incidents, alerts=total_alerts,
         alerts_without_incident=unlinked, alert_noise_ratio=noise, alerts_marked_noise=marked,
         notes=notes,
     )
