@@ -40,13 +40,14 @@ def severity_text(pm: Postmortem) -> str:
     return pm.severity + (f" ({', '.join(notes)})" if notes else "")
 
 
-def milestone_source(m) -> str:  # noqa: ANN001 (measures.Milestone)
-    """Where a milestone was read from: `#12 (update)`, `alert 3 (first alert)`."""
+def milestone_source(m, escape=lambda text: text) -> str:  # noqa: ANN001 (measures.Milestone)
+    """Where a milestone was read from: `#12 (update)`, `alert 3 (first alert)`; the source
+    can name people, so it goes through `escape` (the caller's format's escaping)."""
     if m.event_id:
-        return f"#{m.event_id} ({m.source})"
+        return f"#{m.event_id} ({escape(m.source)})"
     if m.alert_id:
-        return f"alert {m.alert_id} ({m.source})"
-    return m.source or "not recorded"
+        return f"alert {m.alert_id} ({escape(m.source)})"
+    return escape(m.source) if m.source else "not recorded"
 
 
 def _duration(seconds: int | None) -> str:
@@ -133,7 +134,7 @@ def render_markdown(pm: Postmortem, *, timeline_limit: int | None = None) -> str
     d.heading(2, "Detection and response")
     d.table(["Milestone", "UTC", zone, "From"],
             [[m.label.capitalize(), d.utc(m.at), d.local(m.at),
-              milestone_source(m)]
+              milestone_source(m, md)]
              for m in pm.milestones])
     d.table(["Interval", "Duration"], [[i.name.capitalize(), i.text] for i in pm.intervals])
     d.heading(3, "Severity history")
