@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import PAYLOADS
+from test_intake_semantics import VENDOR_FIXTURES
 
 from firedesk.intake import MalformedPayload, UnrecognisedPayload, parse_delivery
 from firedesk.intake.alert import Headers
@@ -80,13 +81,15 @@ def test_pagerduty_v3_webhook():
     assert alert.links["source"] == "https://acme.pagerduty.com/incidents/PGR0VU2"
 
 
-def test_pagerduty_v3_webhook_id_header_wins_and_resolution():
+def test_pagerduty_v3_delivery_key_is_the_signed_event_id_and_resolution():
     body = json.loads((PAYLOADS / "pagerduty_v3_webhook.json").read_text())
     body["event"]["event_type"] = "incident.resolved"
     body["event"]["data"]["status"] = "resolved"
     parsed = parse_delivery(json.dumps(body), headers={"X-Webhook-Id": "hook-1"})
-    assert parsed.delivery_id == "hook-1"
+    # The unsigned X-Webhook-Id header is not the key: a replay could change it.
+    assert parsed.delivery_id == "5ac64822-4adc-4fda-ade0-410becf0de4f"
     assert parsed.alerts[0].status == "resolved"
+    assert parsed.alerts[0].resolved_at == "2020-10-02T18:45:22.169000Z"  # occurred_at
 
 
 def test_pagerduty_events_v2_trigger_ack_resolve():
@@ -124,7 +127,8 @@ def test_sentry_metric_alert_resolved_by_header_route():
     parsed = parse_delivery(json.dumps(body), headers={"Sentry-Hook-Resource": "metric_alert",
                                                        "Request-ID": "r-1"})
     [alert] = parsed.alerts
-    assert (alert.dedup_key, alert.status, parsed.delivery_id) == ("metric:7", "resolved", "r-1")
+    # Request-ID is an unsigned header: the body (its SHA-256) is the delivery key.
+    assert (alert.dedup_key, alert.status, parsed.delivery_id) == ("metric:7", "resolved", None)
 
 
 def test_datadog_default_payload_all_strings():
@@ -145,10 +149,13 @@ def test_datadog_extended_template_strings():
             "alert_cycle_key": "cycle-9", "alert_priority": "P1", "tags": "service:api,env:prod",
             "date": "1406662672000", "link": "https://app.datadoghq.com/event/1", "id": "5"}
     [alert] = parse_delivery(json.dumps(body)).alerts
-    assert (alert.dedup_key, alert.severity, alert.service) == ("cycle-9", "critical", "api")
+    # No monitor id in this template: the title is the identity, the cycle the occurrence.
+    assert (alert.occurrence, alert.severity, alert.service) == ("cycle-9", "critical", "api")
     assert alert.title == "Disk full" and alert.labels["env"] == "prod"
     body.update(alert_transition="Recovered", id="6")
-    assert parse_delivery(json.dumps(body)).alerts[0].status == "resolved"
+    recovered = parse_delivery(json.dumps(body)).alerts[0]
+    assert recovered.status == "resolved" and recovered.dedup_key == alert.dedup_key
+    assert recovered.resolved_at == "2014-07-29T19:37:52.000000Z"
 
 
 def test_datadog_unrendered_template_is_refused():
@@ -224,7 +231,8 @@ def test_every_fixture_is_accounted_for():
              "opsgenie.json", "opsgenie_create_alert.json", "cloudwatch_sns.json",
              "cloudwatch_alarm_message_decoded.json", "slack_incoming_webhook.json",
              "statuspage_create_incident.json", "statuspage_summary.json",
-             "alertmanager_api_v2_silences.json", "alertmanager_silence_post.json"}
+             "alertmanager_api_v2_silences.json", "alertmanager_silence_post.json",
+             *VENDOR_FIXTURES}
     assert {p.name for p in PAYLOADS.glob("*.json")} <= known
 
 

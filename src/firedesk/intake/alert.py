@@ -27,7 +27,9 @@ class Alert:
     source: str
     dedup_key: str
     title: str
-    status: str = "firing"                       # firing | resolved
+    # firing | resolved, or None: this mention says nothing about the status (a note, a
+    # tag, an owner change). Such a mention never creates a row nor changes the status.
+    status: str | None = "firing"
     severity: str = "medium"                     # critical | high | medium | low | info
     severity_raw: str | None = None              # what the source said
     service: str | None = None
@@ -37,6 +39,14 @@ class Alert:
     starts_at: str | None = None                 # UTC ISO; None when the source did not say
     ends_at: str | None = None
     acked_by: str | None = None                  # set when the source itself reports an ack
+    # When the source says this happened (its event time, UTC ISO); orders mentions that
+    # arrive out of order. None: the source gives no time, the receive time stands in.
+    at: str | None = None
+    resolved_at: str | None = None               # the source's own time of resolution
+    occurrence: str | None = None                # the episode (Datadog's alert cycle key)
+    unacknowledged: bool = False                 # the source says nobody has it any more
+    owner: str | None = None                     # who the source says owns it
+    observed: bool = False                       # a poll's snapshot, not a notification
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

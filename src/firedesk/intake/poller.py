@@ -102,7 +102,7 @@ def record_poll(store: Store, url: str, raw: bytes, interval: float) -> Recorded
         for key, title in gone:
             if key not in listed:
                 parsed.alerts.append(Alert("alertmanager", key, title, status="resolved",
-                                           ends_at=now))
+                                           ends_at=now, at=now, resolved_at=now, observed=True))
         result = _store(conn, parsed, raw, now, via="poll", origin=url, headers=None,
                         content_type="application/json")
         conn.execute(

@@ -4,6 +4,15 @@ A delivery is stored verbatim once per delivery key (the sender's id, else the b
 SHA-256), so a retried delivery is acknowledged without being counted twice. Its alerts
 fold into one row per (source, dedup key) with counts, first/last seen and transitions;
 every statement is an `executemany`, so a 20,000-alert storm is one short transaction.
+
+Mentions arrive late, twice and out of order, so the fold orders them by the source's
+own time (`Alert.at`, else the receive time): a status older than the one the row holds
+is stale and changes nothing but gaps (an unknown start), acks and owners are
+last-writer-wins by that time, a start never moves forward on a resolve, and
+`resolved_at` is the source's time of resolution wherever it sends one. A mention that
+says nothing about the status (a note, a tag, an owner) never creates a row nor re-fires
+one. `count` is the source's notifications of the alert's state; a poll's snapshot
+(`observed`) counts only a new occurrence, so polling a firing alert does not inflate it.
 """
 
 from __future__ import annotations
@@ -26,12 +35,13 @@ _SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie"}
 _STATE_COLUMNS = (
     "id, dedup_key, title, service, severity, severity_raw, status, labels, annotations, "
     "links, starts_at, ends_at, first_seen, count, fired_count, resolved_at, flapping, "
-    "acked_by, acked_at"
+    "acked_by, acked_at, occurrence, changed_at, owner, owned_at"
 )
 _UPSERT_COLUMNS = (
     "source", "dedup_key", "title", "service", "severity", "severity_raw", "status", "labels",
     "annotations", "links", "starts_at", "ends_at", "first_seen", "last_seen", "count",
     "fired_count", "resolved_at", "flapping", "last_delivery", "acked_by", "acked_at",
+    "occurrence", "changed_at", "owner", "owned_at",
 )
 _UPSERT = (
     f"INSERT INTO alerts ({', '.join(_UPSERT_COLUMNS)}) VALUES "
@@ -55,6 +65,7 @@ class Recorded:
     updated: int = 0
     resolved: int = 0
     refired: int = 0
+    unmatched: int = 0            # notes/tags/owner changes about alerts not (yet) known
     new_critical: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -66,8 +77,11 @@ class Recorded:
             return f"{self.source}: duplicate delivery {self.delivery_id}, not counted again"
         if self.kind != "alerts":
             return f"{self.source}: {self.note or self.kind}"
-        return (f"{self.source}: {self.mentions} alert(s) — {self.new} new, {self.updated} "
+        line = (f"{self.source}: {self.mentions} alert(s) — {self.new} new, {self.updated} "
                 f"updated, {self.resolved} resolved, {self.refired} re-fired")
+        if self.unmatched:
+            line += f", {self.unmatched} about alerts not seen yet (no row made)"
+        return line
 
 
 def _clean(value: str | None) -> str | None:
@@ -117,52 +131,124 @@ def _existing(conn: sqlite3.Connection, source: str, keys: list[str]) -> dict[st
     return found
 
 
-def _fresh(alert: Alert, now: str) -> dict[str, Any]:
-    firing = alert.status == "firing"
+def _blank(alert: Alert, now: str) -> dict[str, Any]:
+    """A row not yet stored, before its first status-bearing mention is folded in."""
     return {
         "id": None, "dedup_key": alert.dedup_key, "title": alert.title or alert.dedup_key,
-        "service": alert.service, "severity": alert.severity, "severity_raw": alert.severity_raw,
-        "status": alert.status, "labels": alert.labels,
-        "annotations": alert.annotations, "links": alert.links,
-        "starts_at": alert.starts_at, "ends_at": None if firing else alert.ends_at,
-        "first_seen": now, "count": 1, "fired_count": 1 if firing else 0,
-        "resolved_at": None if firing else (alert.ends_at or now), "flapping": 0,
-        "acked_by": alert.acked_by, "acked_at": now if alert.acked_by else None,
+        "service": None, "severity": alert.severity, "severity_raw": None, "status": None,
+        "labels": {}, "annotations": {}, "links": {}, "starts_at": None, "ends_at": None,
+        "first_seen": now, "count": 0, "fired_count": 0, "resolved_at": None, "flapping": 0,
+        "acked_by": None, "acked_at": None, "occurrence": None, "changed_at": None,
+        "owner": None, "owned_at": None,
     }
 
 
+def _earliest(a: str | None, b: str | None) -> str | None:
+    return min(a, b) if a and b else a or b
+
+
+def _latest(a: str | None, b: str | None) -> str | None:
+    return max(a, b) if a and b else a or b
+
+
+def _ack_and_owner(state: dict[str, Any], alert: Alert, when: str) -> None:
+    """Acks and owners are last-writer-wins by the source's time, within the episode."""
+    if alert.acked_by or alert.unacknowledged:
+        older = state["acked_at"] and when < state["acked_at"]
+        earlier_episode = state["starts_at"] and when < state["starts_at"]
+        if not older and not earlier_episode:
+            state["acked_by"], state["acked_at"] = alert.acked_by or None, when
+    if alert.owner is not None and not (state["owned_at"] and when < state["owned_at"]):
+        state["owner"], state["owned_at"] = alert.owner or None, when
+
+
 def _fold(state: dict[str, Any], alert: Alert, now: str, changes: list[tuple[str, str]]) -> None:
-    """Apply one more mention of an alert to its current state."""
-    state["count"] += 1
-    previous = state["status"]
-    # A retried or reordered "firing" for an episode that already resolved is stale.
-    stale = (previous == "resolved" and alert.status == "firing" and alert.starts_at
-             and alert.starts_at == state["starts_at"] and state["ends_at"])
-    if not stale and previous != alert.status:
-        changes.append((previous, alert.status))
-        state["status"] = alert.status
-        if alert.status == "firing":
-            state.update(fired_count=state["fired_count"] + 1, resolved_at=None, ends_at=None,
-                         acked_by=None, acked_at=None)
-        else:
-            state.update(resolved_at=alert.ends_at or now, ends_at=alert.ends_at)
-    elif not stale and alert.status == "resolved" and alert.ends_at:
-        state["ends_at"] = alert.ends_at
-    if stale:
+    """Apply one more mention of an alert to its current state (see the module's rules)."""
+    when = alert.at or now
+    if alert.status is None:
+        _ack_and_owner(state, alert, when)
         return
+    fresh = state["status"] is None
+    previous = state["status"]
+    stale = not fresh and bool(state["changed_at"]) and when < state["changed_at"]
+    other_episode = bool(alert.occurrence and state["occurrence"]
+                         and alert.occurrence != state["occurrence"])
+    new_episode = alert.status == "firing" and not stale and (
+        fresh or previous == "resolved" or other_episode)
+    if not alert.observed or new_episode or fresh:
+        state["count"] += 1
+    if stale:
+        # An older status changes nothing newer; it may still fill in what is unknown.
+        if alert.status == "firing" and alert.starts_at and alert.starts_at <= state["changed_at"]:
+            if alert.occurrence and state["occurrence"]:
+                if not other_episode:  # the same episode: its start is its earliest
+                    state["starts_at"] = _earliest(state["starts_at"], alert.starts_at)
+            else:  # no episode keys: the latest start before the status shown is its start
+                state["starts_at"] = _latest(state["starts_at"], alert.starts_at)
+            state["fired_count"] = max(state["fired_count"], 1)
+        if not state["title"] or state["title"] == state["dedup_key"]:
+            state["title"] = alert.title or state["title"]
+        _ack_and_owner(state, alert, when)
+        return
+    if alert.status == "firing":
+        if new_episode:
+            if previous == "resolved":
+                changes.append(("resolved", "firing"))
+            after = state["resolved_at"] if previous == "resolved" else None
+            start = alert.starts_at if alert.starts_at and not (after and alert.starts_at < after) else when
+            state.update(starts_at=start, fired_count=state["fired_count"] + 1, resolved_at=None,
+                         ends_at=None, acked_by=None, acked_at=None)
+        else:
+            state["starts_at"] = _earliest(state["starts_at"], alert.starts_at)
+    else:
+        if previous == "firing":
+            changes.append(("firing", "resolved"))
+        if fresh:
+            state["fired_count"] = 1 if alert.starts_at else 0
+        elif other_episode:
+            # The end of a later episode whose start we did not see: it fired, then ended.
+            state["fired_count"] += 1
+            state["starts_at"] = None
+        end = alert.ends_at or alert.resolved_at
+        if end or previous != "resolved":
+            state["ends_at"] = end
+            state["resolved_at"] = alert.resolved_at or end or alert.at or now
+        state["starts_at"] = _earliest(state["starts_at"], alert.starts_at)  # never forward
+    state["status"] = alert.status
+    state["changed_at"] = _latest(state["changed_at"], when)
+    state["occurrence"] = alert.occurrence or state["occurrence"]
     if alert.title:
         state["title"] = alert.title
     if alert.service:
         state["service"] = alert.service
-    if alert.severity_raw is not None:
+    if alert.severity_raw is not None or fresh:
         state["severity"], state["severity_raw"] = alert.severity, alert.severity_raw
     for name in ("labels", "annotations", "links"):
         if getattr(alert, name):
             state[name] = getattr(alert, name)  # serialised once, when the row is written
-    if alert.starts_at:
-        state["starts_at"] = alert.starts_at
-    if alert.acked_by and not state["acked_by"]:
-        state["acked_by"], state["acked_at"] = alert.acked_by, now
+    _ack_and_owner(state, alert, when)
+
+
+_PENDING_FIELDS = ("title", "at", "acked_by", "unacknowledged", "owner")
+
+
+def _pending_for(conn: sqlite3.Connection, source: str,
+                 keys: list[str]) -> dict[str, list[tuple[int, Alert]]]:
+    """Status-less mentions that arrived before their alert, by dedup key."""
+    if not keys or conn.execute(
+            "SELECT 1 FROM alert_pending WHERE alert_id IS NULL LIMIT 1").fetchone() is None:
+        return {}
+    found: dict[str, list[tuple[int, Alert]]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        for key, delivery, mention in conn.execute(
+            f"SELECT dedup_key, delivery_id, mention FROM alert_pending WHERE alert_id IS NULL "
+            f"AND source = ? AND dedup_key IN ({', '.join('?' for _ in chunk)}) ORDER BY id", [source, *chunk]):
+            fields = json.loads(mention)
+            found.setdefault(key, []).append((delivery, Alert(
+                source, key, fields.get("title") or key, status=None,
+                **{k: fields.get(k) for k in _PENDING_FIELDS if k != "title"})))
+    return found
 
 
 def _recent_transitions(conn: sqlite3.Connection, alert_ids: list[int], since: str) -> dict[int, int]:
@@ -180,28 +266,34 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, raw: bytes, now: str, *, vi
            origin: str | None, headers: Any, content_type: str | None) -> Recorded:
     """Everything for one delivery; must run inside `store.write()`."""
     result = Recorded(parsed.source, kind=parsed.kind, note=parsed.note)
-    cursor = conn.execute(
-        "INSERT INTO alert_deliveries (delivery_key, source, via, origin, received_at, "
-        "content_type, headers, body, alert_count, kind, note) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
-        "ON CONFLICT (delivery_key) DO NOTHING",
-        (delivery_key(parsed, raw), parsed.source, via, _clean(origin), now, _clean(content_type),
-         _headers_json(headers), raw, len(parsed.alerts), parsed.kind, _clean(parsed.note)),
-    )
-    if cursor.rowcount == 0:
-        row = conn.execute("SELECT id FROM alert_deliveries WHERE delivery_key = ?",
-                           (delivery_key(parsed, raw),)).fetchone()
+    key_of_delivery = delivery_key(parsed, raw)
+    row = conn.execute("SELECT id FROM alert_deliveries WHERE delivery_key = ?",
+                       (key_of_delivery,)).fetchone()
+    if row is not None:
         result.delivery_id, result.duplicate = row[0], True
         return result
-    delivery = cursor.lastrowid
-    result.delivery_id = delivery
     mentions: dict[str, list[Alert]] = {}
     for alert in parsed.alerts:
         for name in ("dedup_key", "title", "service", "severity_raw", "starts_at", "ends_at",
-                     "acked_by"):
+                     "acked_by", "at", "resolved_at", "occurrence", "owner"):
             setattr(alert, name, _clean(getattr(alert, name)))
         mentions.setdefault(alert.dedup_key, []).append(alert)
     result.mentions = len(parsed.alerts)
     existing = _existing(conn, parsed.source, list(mentions))
+    early = {k for k, alerts in mentions.items()
+             if k not in existing and all(a.status is None for a in alerts)}
+    # alert_count: the mentions this delivery folds into rows now (notes that wait for
+    # their alert are in alert_pending instead).
+    delivery = conn.execute(
+        "INSERT INTO alert_deliveries (delivery_key, source, via, origin, received_at, "
+        "content_type, headers, body, alert_count, kind, note) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (key_of_delivery, parsed.source, via, _clean(origin), now, _clean(content_type),
+         _headers_json(headers), raw, len(parsed.alerts) - sum(len(mentions[k]) for k in early),
+         parsed.kind, _clean(parsed.note)),
+    ).lastrowid
+    result.delivery_id = delivery
+    pending = _pending_for(conn, parsed.source, [k for k in mentions if k not in existing and k not in early])
+    waiting: list[tuple[Any, ...]] = []
     states: dict[str, dict[str, Any]] = {}
     transitions: dict[str, list[tuple[str, str]]] = {}
     for key, alerts in mentions.items():
@@ -211,9 +303,16 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, raw: bytes, now: str, *, vi
             result.updated += 1
             alerts_to_fold = alerts
         else:
-            state = _fresh(alerts[0], now)
+            first = next((a for a in alerts if a.status is not None), None)
+            if first is None:  # only notes about an alert we never saw: no phantom row
+                result.unmatched += len(alerts)
+                waiting.extend((parsed.source, key, delivery, json.dumps(
+                    {k: getattr(a, k) for k in _PENDING_FIELDS})) for a in alerts)
+                continue
+            state = _blank(first, now)
             result.new += 1
-            alerts_to_fold = alerts[1:]
+            alerts_to_fold = [first, *(a for a in alerts if a is not first),
+                              *(a for _, a in pending.get(key, ()))]
         for alert in alerts_to_fold:
             _fold(state, alert, now, changes)
         states[key], transitions[key] = state, changes
@@ -230,7 +329,8 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, raw: bytes, now: str, *, vi
          s["status"], _as_json(s["labels"]), _as_json(s["annotations"]), _as_json(s["links"]),
          s["starts_at"], s["ends_at"],
          s["first_seen"], now, s["count"], s["fired_count"], s["resolved_at"], s["flapping"],
-         delivery, s["acked_by"], s["acked_at"])
+         delivery, s["acked_by"], s["acked_at"], s["occurrence"], s["changed_at"], s["owner"],
+         s["owned_at"])
         for key, s in states.items()
     ])
     new_keys = [k for k, s in states.items() if s["id"] is None]
@@ -241,6 +341,13 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, raw: bytes, now: str, *, vi
     conn.executemany(
         "INSERT INTO alert_occurrences (alert_id, delivery_id, times, status) VALUES (?,?,?,?)",
         [(s["id"], delivery, len(mentions[k]), s["status"]) for k, s in states.items()])
+    if waiting:
+        conn.executemany("INSERT INTO alert_pending (source, dedup_key, delivery_id, mention) "
+                         "VALUES (?,?,?,?)", waiting)
+    if pending:
+        conn.executemany("UPDATE alert_pending SET alert_id = ? WHERE source = ? AND "
+                         "dedup_key = ? AND alert_id IS NULL",
+                         [(states[k]["id"], parsed.source, k) for k in pending if k in states])
     conn.executemany(
         "INSERT INTO alert_transitions (alert_id, from_status, to_status, at, delivery_id) "
         "VALUES (?,?,?,?,?)",

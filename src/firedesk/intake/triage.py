@@ -24,7 +24,7 @@ _COLUMNS = (
     "id, source, dedup_key, title, service, severity, severity_raw, status, labels, "
     "annotations, links, starts_at, ends_at, first_seen, last_seen, count, fired_count, "
     "resolved_at, flapping, acked_by, acked_at, snoozed_until, snooze_reason, noise, "
-    "incident_id, silence_id, last_delivery"
+    "incident_id, silence_id, last_delivery, owner, owned_at, occurrence, changed_at"
 )
 _SEVERITY_SQL = "CASE severity " + " ".join(
     f"WHEN '{s}' THEN {i}" for i, s in enumerate(SEVERITY_ORDER)) + " ELSE 9 END"
@@ -62,6 +62,10 @@ class AlertRow:
     incident_id: int | None
     silence_id: str | None
     last_delivery: int | None = None
+    owner: str | None = None                 # who has it (taken here, or as the source says)
+    owned_at: str | None = None
+    occurrence: str | None = None            # the source's current episode (Datadog's cycle)
+    changed_at: str | None = None            # the source's time of the status shown
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

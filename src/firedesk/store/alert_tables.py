@@ -126,3 +126,28 @@ def m001_alert_feed(db: Database) -> None:
 def m002_poll_body_hash(db: Database) -> None:
     # The poller skips an answer identical to the one before (nothing new to record).
     db.execute("ALTER TABLE alert_polls ADD COLUMN last_body_sha TEXT")
+
+
+@migrations()
+def m003_alert_episodes_and_owner(db: Database) -> None:
+    # `changed_at`: the source's time of the last status it reported (orders late
+    # deliveries); `occurrence`: the source's episode key (Datadog's alert cycle);
+    # `owner`/`owned_at`: who has the alert (taken in firedesk, or as the source says).
+    for column in ("occurrence", "changed_at", "owner", "owned_at"):
+        db.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT")
+    # A note, ack or owner change about an alert not seen yet makes no row; it waits
+    # here (its delivery is recorded as ever) and is folded in when the alert appears,
+    # which sets `alert_id` (the row stays, as the record of which delivery said it).
+    db.execute(
+        """
+        CREATE TABLE alert_pending (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source TEXT NOT NULL,
+            dedup_key TEXT NOT NULL,
+            delivery_id INTEGER NOT NULL REFERENCES alert_deliveries(id),
+            mention TEXT NOT NULL,   -- JSON: title, at, acked_by, unacknowledged, owner
+            alert_id INTEGER REFERENCES alerts(id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX alert_pending_by_key ON alert_pending(source, dedup_key, alert_id)")

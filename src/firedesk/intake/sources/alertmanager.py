@@ -42,12 +42,16 @@ def alert_from(item: dict[str, Any], source: str, status: str | None,
         dashboard=annotations.get("dashboard") or annotations.get("dashboard_url"),
     )
     links.update(links_of(**(extra_links or {})))
+    status = status or "firing"
+    starts, ends = parse_time(item.get("startsAt")), parse_time(item.get("endsAt"))
+    resolved = ends if status == "resolved" else None
     return Alert(
         source=source, dedup_key=fingerprint, title=title,
-        status=status or "firing", severity=normalise_severity(raw_severity),
+        status=status, severity=normalise_severity(raw_severity),
         severity_raw=raw_severity, service=service, labels=labels, annotations=annotations,
-        links=links, starts_at=parse_time(item.get("startsAt")),
-        ends_at=parse_time(item.get("endsAt")),
+        links=links, starts_at=starts, ends_at=ends,
+        # A firing alert's time is its start; a resolved one's, its end.
+        at=resolved or starts, resolved_at=resolved,
     )
 
 
@@ -82,11 +86,12 @@ def parse_api_list(body: list[Any], *, now: str | None = None) -> Parsed:
         if not isinstance(item, dict):
             continue
         alert = alert_from(item, NAME, "firing")
+        alert.observed = True  # a snapshot: seeing it again is not another occurrence
         state = text(mapping(item.get("status")).get("state"))
         if state and state != "active":
             alert.annotations.setdefault("alertmanager_state", state)
         if alert.ends_at and now and alert.ends_at <= now:
-            alert.status = "resolved"
+            alert.status, alert.resolved_at, alert.at = "resolved", alert.ends_at, alert.ends_at
         elif alert.status == "firing":
             alert.ends_at = None  # an expiry, not an end
         alerts.append(alert)

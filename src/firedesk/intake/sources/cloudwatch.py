@@ -56,6 +56,7 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
     if not isinstance(alarm, dict) or not (alarm.get("AlarmArn") or alarm.get("AlarmName")):
         raise UnrecognisedPayload("SNS Message is not a CloudWatch alarm (no AlarmName)")
     state = text(alarm.get("NewStateValue")) or "ALARM"
+    changed = parse_time(alarm.get("StateChangeTime"))
     trigger = mapping(alarm.get("Trigger"))
     labels = {k: v for k, v in {
         "alarm": text(alarm.get("AlarmName")), "account": text(alarm.get("AWSAccountId")),
@@ -76,5 +77,6 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
         annotations={k: v for k, v in {"description": text(alarm.get("AlarmDescription")),
                                        "reason": text(alarm.get("NewStateReason")),
                                        "subject": text(sns.get("Subject"))}.items() if v},
-        starts_at=parse_time(alarm.get("StateChangeTime")),
+        starts_at=changed if state != "OK" else None, at=changed,
+        resolved_at=changed if state == "OK" else None,
     )], delivery)

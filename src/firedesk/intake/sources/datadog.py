@@ -62,9 +62,13 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
         "[recovered") else "firing"
     tags = _tags(get("tags"))
     base_title = _strip_transition(title) or title
-    dedup = (get("alert_cycle_key") or get("aggreg_key")
-             or (f"{get('alert_id')}:{get('alert_scope') or ''}" if get("alert_id") else None)
-             or key_of("title", base_title))
+    # The alert is the monitor and its scope (the group that fires); each trigger →
+    # recovery cycle is an occurrence of it, so a re-trigger re-fires the same row.
+    if get("alert_id"):
+        dedup = f"{get('alert_id')}:{get('alert_scope') or ''}"
+    else:
+        dedup = get("aggreg_key") or key_of("title", base_title)
+    when = parse_time(get("date")) or parse_time(get("last_updated"))
     priority = get("alert_priority")
     alert_type = get("alert_type")
     if priority:
@@ -84,5 +88,7 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
         source=NAME, dedup_key=dedup, title=base_title, status=status, severity=severity,
         severity_raw=raw, service=tags.get("service"), labels=labels, annotations=annotations,
         links=links_of(source=get("link"), snapshot=get("snapshot")),
-        starts_at=parse_time(get("date")),
+        starts_at=when if status == "firing" else None, at=when,
+        resolved_at=when if status == "resolved" else None,
+        occurrence=get("alert_cycle_key"),
     )], get("id") if get("id") and get("id") != "$ID" else None)

@@ -9,7 +9,12 @@ from firedesk.intake.severity import normalise_severity
 from firedesk.intake.times import parse_time
 
 NAME = "opsgenie"
-_RESOLVING = {"close", "delete"}
+# What each documented alert action (support.atlassian.com "Opsgenie Edge Connector alert
+# action data") says about the alert's status: firing, resolved, or nothing (None).
+# Anything else (custom actions, AddNote, AddTag, AddRecipient, AddTeam, Escalate,
+# Snooze, SnoozeEnded, UpdatePriority, …) is about the alert and never re-fires it.
+_STATUS = {"create": "firing", "acknowledge": "firing", "unacknowledge": "firing",
+           "close": "resolved", "delete": "resolved"}
 
 
 def _is_webhook(body: Any) -> bool:
@@ -47,9 +52,18 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
     for field in ("tinyId", "alertId", "source"):
         if text(alert.get(field)):
             labels[field] = text(alert.get(field))  # type: ignore[assignment]
+    verb = action.replace(" ", "").lower()
+    who = text(alert.get("username")) or text(alert.get("userId")) or "Opsgenie"
+    updated = parse_time(alert.get("updatedAt"))
+    status = _STATUS.get(verb)
+    owner = None
+    if verb == "assignownership":
+        owner = text(alert.get("owner")) or text(body.get("owner")) or who
+    elif verb == "takeownership":
+        owner = who
     return Parsed(NAME, [Alert(
         source=NAME, dedup_key=key, title=text(alert.get("message")) or key,
-        status="resolved" if action.lower() in _RESOLVING else "firing",
+        status=status,
         severity=normalise_severity(raw), severity_raw=raw,
         service=text(alert.get("entity")) or (teams[0] if teams else None),
         labels=labels,
@@ -57,5 +71,8 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
                                        "action": action,
                                        "integration": text(body.get("integrationName"))}.items() if v},
         starts_at=parse_time(alert.get("createdAt")),
-        acked_by=(text(alert.get("username")) or "Opsgenie") if action.lower() == "acknowledge" else None,
+        at=updated, resolved_at=updated if status == "resolved" else None,
+        acked_by=who if verb == "acknowledge" else None,
+        unacknowledged=verb == "unacknowledge",
+        owner=owner,
     )], None)

@@ -32,19 +32,46 @@ def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
     raise UnrecognisedPayload("not a PagerDuty V3 webhook or Events API v2 body")
 
 
+# What an incident event without `data.status` says about the status.
+_IMPLIED_STATUS = {"incident.triggered": "triggered", "incident.reopened": "triggered",
+                   "incident.unacknowledged": "triggered", "incident.acknowledged": "acknowledged",
+                   "incident.resolved": "resolved"}
+
+
+# The events that (re)assign the incident: its assignees are then who has it.
+_ASSIGNING = {"incident.triggered", "incident.reassigned", "incident.escalated",
+              "incident.delegated", "incident.reopened"}
+
+
 def _parse_webhook(body: dict[str, Any], headers: Any) -> Parsed:
     event = mapping(body.get("event"))
     event_type = text(event.get("event_type")) or ""
-    delivery = text(headers.get("X-Webhook-Id")) or text(event.get("id"))
+    # The event id is inside the signed body: a replay cannot change it (X-Webhook-Id can).
+    delivery = text(event.get("id")) or text(headers.get("X-Webhook-Id"))
     data = mapping(event.get("data"))
+    occurred = parse_time(event.get("occurred_at"))
     if event.get("resource_type") != "incident" and not event_type.startswith("incident."):
         return Parsed(NAME, [], delivery, kind="ignored", note=f"PagerDuty {event_type} (not an incident)")
-    incident_id = text(data.get("id")) or text(dig(data, "incident", "id"))
+    agent = text(dig(event, "agent", "summary"))
+    # `data` is the incident (data.type "incident") for the status events; a note, status
+    # update or responder (docs/webhooks/01-Overview.md) names it under `data.incident`.
+    is_incident = text(data.get("type")) == "incident" or (
+        data.get("type") is None and isinstance(data.get("id"), str) and "incident" not in data)
+    status = text(data.get("status")) or _IMPLIED_STATUS.get(event_type)
+    if not is_incident or status is None:
+        incident_id = text(dig(data, "incident", "id")) or (text(data.get("id")) if is_incident else None)
+        if not incident_id:
+            return Parsed(NAME, [], delivery, kind="ignored",
+                          note=f"PagerDuty {event_type} names no incident")
+        # A note, status update or responder: about the incident, never its status.
+        return Parsed(NAME, [Alert(
+            source=NAME, dedup_key=incident_id,
+            title=text(dig(data, "incident", "summary")) or text(data.get("title")) or incident_id,
+            status=None, at=occurred,
+        )], delivery)
+    incident_id = text(data.get("id"))
     if not incident_id:
         raise UnrecognisedPayload("PagerDuty incident event without data.id")
-    status = text(data.get("status"))
-    if status is None:
-        status = "resolved" if event_type == "incident.resolved" else "triggered"
     priority = text(dig(data, "priority", "summary"))
     urgency = text(data.get("urgency"))
     raw_severity = priority or urgency
@@ -55,18 +82,19 @@ def _parse_webhook(body: dict[str, Any], headers: Any) -> Parsed:
         "incident_key": text(data.get("incident_key")),
         "urgency": urgency,
         "priority": priority,
-        "event_type": event_type,
+        "pagerduty_status": status,
         "escalation_policy": text(dig(data, "escalation_policy", "summary")),
         "teams": ",".join(t for t in (text(dig(x, "summary")) for x in listing(data.get("teams"))) if t) or None,
         "assignees": ",".join(a for a in (text(dig(x, "summary")) for x in listing(data.get("assignees"))) if a) or None,
     }.items() if v}
-    acked_by = None
-    if status == "acknowledged":
-        acked_by = text(dig(event, "agent", "summary")) or "PagerDuty"
+    resolved = status == "resolved"
+    started = parse_time(data.get("created_at"))
+    if event_type == "incident.reopened":
+        started = parse_time(data.get("reopened_at")) or occurred
     return Parsed(NAME, [Alert(
         source=NAME, dedup_key=incident_id,
         title=text(data.get("title")) or text(data.get("summary")) or event_type,
-        status="resolved" if status == "resolved" else "firing",
+        status="resolved" if resolved else "firing",
         severity=severity, severity_raw=raw_severity,
         service=text(dig(data, "service", "summary")), labels=labels,
         annotations={k: v for k, v in {
@@ -75,8 +103,11 @@ def _parse_webhook(body: dict[str, Any], headers: Any) -> Parsed:
         }.items() if v},
         links=links_of(source=text(data.get("html_url")),
                        conference=text(dig(data, "conference_bridge", "conference_url"))),
-        starts_at=parse_time(data.get("created_at")),
-        acked_by=acked_by,
+        starts_at=started, at=occurred, resolved_at=occurred if resolved else None,
+        # Only the acknowledging event says who; a later event's agent did something else.
+        acked_by=(agent or "PagerDuty") if event_type == "incident.acknowledged" else None,
+        unacknowledged=event_type == "incident.unacknowledged",
+        owner=labels.get("assignees", "") if event_type in _ASSIGNING else None,
     )], delivery)
 
 
