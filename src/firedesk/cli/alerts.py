@@ -98,7 +98,10 @@ def receive(env: Env, host: str, port: int, spool: str | None) -> None:
       [receiver.sources.grafana] secret   X-Grafana-Alerting-Signature (HMAC)
       [receiver.sources.NAME] allow_unauthenticated = true   to accept none at all
     [receiver] max_body (default 2MiB) answers 413 above it; a busy database answers
-    503 so senders retry; 2xx means the alerts are committed.
+    503 so senders retry; 2xx means the alerts are committed. Credentials are checked
+    from the headers before the body is read; header_timeout (10s), body_timeout (30s)
+    and max_connections (256; a few more may still ask /healthz) bound slow and
+    numerous clients.
     """
     import asyncio
     import logging

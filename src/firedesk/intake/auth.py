@@ -123,6 +123,36 @@ def check_signature(source: str, raw: bytes, headers: Headers, settings: Receive
     return Verdict(True) if ok else Verdict(False, f"{name} does not match the configured secret")
 
 
+def authorise_headers(source: str | None, headers: Headers,
+                      settings: ReceiverSettings) -> Verdict | None:
+    """What the headers alone decide, before any of the body is read.
+
+    None means the body is needed: a signature to check (HMAC sources, whose body is
+    read bounded by `max_body` and `body_timeout`), or, for /hooks/auto without any
+    credential, which source's `allow_unauthenticated` applies. A token, a wrong token
+    or no credential at all is decided here, so an unauthenticated client never gets
+    its body read into memory.
+    """
+    presented = presented_token(headers)
+    tokens = [t for t in (settings.token, settings.source(source).token if source else None) if t]
+    if presented is not None and tokens and token_matches(presented, tokens):
+        return Verdict(True)
+    if source:
+        conf = settings.source(source)
+        value, _ = _signature(source, headers, conf.signature_header)
+        if value is not None and conf.secrets:
+            return None
+    if presented is not None:
+        return Verdict(False, "the token does not match" if tokens else
+                       "no token is configured for this source ([receiver] token)")
+    if source and settings.source(source).allow_unauthenticated:
+        return Verdict(True)
+    if source is None and any(s.allow_unauthenticated for s in settings.sources.values()):
+        return None
+    return Verdict(False, "credentials required (bearer token, basic auth or a signature)",
+                   missing=True)
+
+
 def authorise(source: str | None, raw: bytes, headers: Headers, settings: ReceiverSettings,
               now: float | None = None) -> Verdict:
     """Token first, then the source's signature, then `allow_unauthenticated`."""

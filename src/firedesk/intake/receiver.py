@@ -4,6 +4,11 @@
 alerts are committed; a busy database answers 503 so senders retry; everything else that
 is wrong with a request gets its own 4xx and the daemon carries on. SQLite work runs on
 one dedicated thread so the event loop keeps answering while a storm is written.
+
+Credentials are checked from the headers before any of the body is read (a token, basic
+auth, or none at all); only a source that signs its body (HMAC) has it read first,
+bounded by `max_body` and the body deadline. Connections are capped and must send their
+headers in time (see `guard.py`).
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from aiohttp import web
 from firedesk.clock import Clock, system_clock
 from firedesk.errors import StoreBusy, StoreError
 from firedesk.intake.alert import Headers, MalformedPayload, UnrecognisedPayload
-from firedesk.intake.auth import authorise, signature_source
+from firedesk.intake.auth import authorise, authorise_headers, signature_source
 from firedesk.intake.detect import decode_json, parse_body, source_from_body, source_from_headers
+from firedesk.intake.guard import ConnectionGuard, connection_cap, quiet_logs
 from firedesk.intake.settings import ReceiverSettings
 from firedesk.intake.storage import Recorded, record_delivery
 from firedesk.store.store import Store
@@ -28,6 +34,12 @@ from firedesk.text import one_line
 
 log = logging.getLogger("firedesk.receive")
 RETRY_AFTER = "5"
+
+
+def _closing(response: web.Response) -> web.Response:
+    """Answer and close: the rest of an unread body is not worth the connection."""
+    response.force_close()
+    return response
 
 
 def _answer(status: int, **body: Any) -> web.Response:
@@ -47,16 +59,29 @@ class Receiver:
         self.store.conn.execute(f"PRAGMA busy_timeout = {int(settings.busy_timeout * 1000)}")
         self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="firedesk-writer")
         self.on_recorded = on_recorded
+        self.guard = ConnectionGuard(None, max_connections=connection_cap(settings.max_connections),
+                                     header_timeout=settings.header_timeout)
 
     def close(self) -> None:
         self.writer.shutdown(wait=True)
         self.store.close()
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=self.settings.max_body)
+        app = web.Application(client_max_size=self.settings.max_body,
+                              middlewares=[self._health_room])
         app.router.add_get("/healthz", self.healthz)
         app.router.add_post("/hooks/{source}", self.hook)
         return app
+
+    @web.middleware
+    async def _health_room(self, request: web.Request, handler: Callable[..., Any]) -> web.StreamResponse:
+        """A connection let in past the cap may only ask /healthz."""
+        if request.transport in self.guard.in_room and request.path != "/healthz":
+            response = _answer(503, error="too many connections; try again shortly "
+                                          "([receiver] max_connections)")
+            response.force_close()
+            return response
+        return await handler(request)
 
     async def run_in_writer(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.writer, fn, *args)
@@ -73,12 +98,23 @@ class Receiver:
                            sources=["auto", *self.settings.known_sources])
         length = request.content_length
         if length is not None and length > self.settings.max_body:
-            return self._too_large(length)
-        try:
-            raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return self._too_large(None)
+            return _closing(self._too_large(length))
         headers = Headers(request.headers)
+        claimed = source if source != "auto" else (signature_source(headers) or source_from_headers(headers))
+        verdict = authorise_headers(claimed, headers, self.settings)
+        if verdict is not None and not verdict.ok:
+            # Decided from the headers: the body is never read (nor kept in memory).
+            log.info("POST /hooks/%s %s from %s (body not read)", source,
+                     401 if verdict.missing else 403, request.remote)
+            return _closing(_answer(401 if verdict.missing else 403, error=verdict.reason))
+        try:
+            raw = await asyncio.wait_for(request.read(), self.settings.body_timeout)
+        except web.HTTPRequestEntityTooLarge:
+            return _closing(self._too_large(None))
+        except asyncio.TimeoutError:
+            log.info("POST /hooks/%s 408 from %s (body too slow)", source, request.remote)
+            return _closing(_answer(408, error=f"the body did not arrive within "
+                                               f"{self.settings.body_timeout:g}s ([receiver] body_timeout)"))
         try:
             response = await self._hook(source, raw, headers, request)
         except Exception:  # noqa: BLE001 — one bad request must never stop the daemon
@@ -132,15 +168,34 @@ class Receiver:
                                headers=headers, content_type=content_type)
 
 
-async def start(receiver: Receiver, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Start listening; returns the runner and the bound port (for port 0)."""
-    runner = web.AppRunner(receiver.application(), access_log=None, handle_signals=False)
+class Listening:
+    """The receiver's listening socket and aiohttp's runner, stopped together."""
+
+    def __init__(self, server: asyncio.AbstractServer, runner: web.AppRunner):
+        self.server, self.runner = server, runner
+
+    async def cleanup(self) -> None:
+        self.server.close()
+        await self.server.wait_closed()
+        await self.runner.cleanup()
+
+
+async def start(receiver: Receiver, host: str, port: int) -> tuple[Listening, int]:
+    """Start listening; returns what to `cleanup()` and the bound port (for port 0)."""
+    settings = receiver.settings
+    quiet_logs()
+    # aiohttp closes a connection idle between requests after keepalive_timeout: the
+    # header deadline for every request after the first (the guard times the first).
+    runner = web.AppRunner(receiver.application(), access_log=None, handle_signals=False,
+                           keepalive_timeout=settings.header_timeout,
+                           lingering_time=min(2.0, settings.body_timeout))
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    server = site._server  # noqa: SLF001 — aiohttp exposes the bound port only here
-    bound = server.sockets[0].getsockname()[1] if server and server.sockets else port
-    return runner, bound
+    assert runner.server is not None
+    receiver.guard.factory = runner.server
+    server = await asyncio.get_running_loop().create_server(
+        receiver.guard, host, port, backlog=1024, reuse_address=True)
+    bound = server.sockets[0].getsockname()[1] if server.sockets else port
+    return Listening(server, runner), bound
 
 
 async def serve(receiver: Receiver, host: str, port: int, *, spool: Path | None = None,

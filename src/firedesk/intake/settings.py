@@ -5,6 +5,9 @@
 token = "..."                  # bearer token (or basic-auth password) for every /hooks/ path
 max_body = "2MiB"              # larger bodies get 413
 busy_timeout = "5s"            # how long a write waits for the lock before answering 503
+header_timeout = "10s"         # a client that has not sent its headers by then is dropped
+body_timeout = "30s"           # the whole body must have arrived by then (else 408)
+max_connections = 256          # concurrent connections; a few more may only ask /healthz
 [receiver.sources.pagerduty]
 secret = "..."                 # HMAC for X-PagerDuty-Signature (a list rotates secrets)
 [receiver.sources.sentry]
@@ -32,6 +35,9 @@ from firedesk.intake.sources.generic import GenericMapping, mapping_from_config
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 DEFAULT_BUSY_TIMEOUT = 5.0
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 30.0
+DEFAULT_MAX_CONNECTIONS = 256
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "ki": 1024, "m": 1000**2,
           "mb": 1000**2, "mib": 1024**2, "mi": 1024**2, "g": 1000**3, "gb": 1000**3,
@@ -57,6 +63,9 @@ class ReceiverSettings:
     token: str | None = None
     max_body: int = DEFAULT_MAX_BODY
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
     sources: dict[str, SourceSettings] = field(default_factory=dict)
     generic: dict[str, GenericMapping] = field(default_factory=dict)
 
@@ -156,6 +165,19 @@ def receiver_settings(config: Config) -> ReceiverSettings:
             config.problem("receiver.busy_timeout", "must be a duration like \"5s\" or \"250ms\"")
         else:
             settings.busy_timeout = seconds
+    for key in ("header_timeout", "body_timeout"):
+        if key in section:
+            seconds = parse_seconds(section[key])
+            if not seconds:
+                config.problem(f"receiver.{key}", "must be a duration above zero like \"10s\"")
+            else:
+                setattr(settings, key, seconds)
+    if "max_connections" in section:
+        cap = section["max_connections"]
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1:
+            settings.max_connections = cap
+        else:
+            config.problem("receiver.max_connections", "must be a whole number of at least 1")
     generic = section.get("generic", {})
     if not isinstance(generic, dict):
         config.problem("receiver.generic", "must be a table of named mappings")
@@ -186,6 +208,7 @@ def receiver_settings(config: Config) -> ReceiverSettings:
             continue
         settings.sources[name] = _source_settings(config, where, table)
     for key in section:
-        if key not in ("token", "max_body", "busy_timeout", "sources", "generic"):
+        if key not in ("token", "max_body", "busy_timeout", "header_timeout", "body_timeout",
+                       "max_connections", "sources", "generic"):
             config.problem(f"receiver.{key}", "unknown key")
     return settings
