@@ -74,3 +74,36 @@ def test_half_written_file_waits_and_busy_database_retries(db_path, tmp_path):
         assert spool_one(receiver, stale) == "failed"
     finally:
         receiver.close()
+
+
+async def test_a_file_no_event_announced_is_found_by_the_next_rescan(db_path, tmp_path):
+    """Point 9: the spool is scanned on a timer too; the ticks here stand in for the timer."""
+    import asyncio
+
+    from firedesk.intake.spool import watch_spool
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    (spool / "first.json").write_bytes((PAYLOADS / "alertmanager_v4.json").read_bytes())
+    loop = asyncio.get_running_loop()
+    handled: asyncio.Queue = asyncio.Queue()
+    ticks: asyncio.Queue = asyncio.Queue()
+    receiver = make_receiver(db_path)
+    receiver.on_recorded = lambda result: loop.call_soon_threadsafe(handled.put_nowait, result)
+
+    async def timer():
+        while True:
+            yield await ticks.get()
+
+    task = asyncio.create_task(watch_spool(receiver, spool, ticks=timer()))
+    try:
+        await handled.get()                       # the first drain
+        late = spool / "late.json"                # arrives with nobody announcing it
+        late.write_bytes((PAYLOADS / "grafana.json").read_bytes())
+        assert late.exists()
+        ticks.put_nowait("rescan")
+        await handled.get()
+        assert not late.exists() and (spool / "done" / "late.json").exists()
+    finally:
+        task.cancel()
+        receiver.close()

@@ -5,6 +5,10 @@ Each file is one delivery (source detected from its shape, or named by a
 `failed/` with `<name>.reason.txt` beside them; while the database is busy a file stays
 where it is and is tried again. Writers should write `name.json.tmp` and rename it, so a
 half-written file is never read.
+
+The folder is scanned when watchfiles reports a change and, whatever it reports, every
+`RESCAN_SECONDS`: one watcher runs for the daemon's life (changes made while a batch is
+handled are not lost), and the timer picks up anything an event missed.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from firedesk.errors import StoreError
 from firedesk.intake.alert import MalformedPayload, UnrecognisedPayload
@@ -25,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("firedesk.spool")
 SETTLE_SECONDS = 1.0   # a file changed more recently than this may still be being written
-RETRY_SECONDS = 2.0
+RESCAN_SECONDS = 2.0   # scan again this often even when no change is reported (and to retry)
 
 
 def _unique(target: Path) -> Path:
@@ -95,14 +99,22 @@ async def drain(receiver: "Receiver", spool: Path) -> dict[str, str]:
     return outcomes
 
 
-async def watch_spool(receiver: "Receiver", spool: Path) -> None:
-    """Drain what is there, then whenever watchfiles reports a change (or to retry)."""
+async def _changes(spool: Path, every: float) -> AsyncIterator[Any]:
+    """One watchfiles watcher for the daemon's life: yields on a change, or every `every` s."""
     from watchfiles import awatch
 
+    async for changes in awatch(spool, recursive=False, rust_timeout=int(every * 1000),
+                                yield_on_timeout=True):
+        yield changes
+
+
+async def watch_spool(receiver: "Receiver", spool: Path, *,
+                      ticks: AsyncIterator[Any] | None = None) -> None:
+    """Drain what is there, then again on every change and every RESCAN_SECONDS.
+
+    `ticks` replaces the watcher (tests drive the rescans one by one).
+    """
     spool.mkdir(parents=True, exist_ok=True)
-    while True:
-        outcomes = await drain(receiver, spool)
-        timeout = int(RETRY_SECONDS * 1000) if "retry" in outcomes.values() else None
-        async for _changes in awatch(spool, recursive=False, rust_timeout=timeout or 5000,
-                                     yield_on_timeout=bool(timeout)):
-            break
+    await drain(receiver, spool)
+    async for _ in ticks if ticks is not None else _changes(spool, RESCAN_SECONDS):
+        await drain(receiver, spool)
