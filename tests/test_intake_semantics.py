@@ -47,6 +47,8 @@ VENDOR_FIXTURES = {
     "cloudwatch_sns_ok.json": "cloudwatch", "alertmanager_v4_resolved.json": "alertmanager",
     "grafana_resolved.json": "grafana", "sentry_metric_alert_critical.json": "sentry",
     "sentry_metric_alert_resolved.json": "sentry",
+    "cloudwatch_eventbridge_alarm.json": "cloudwatch", "cloudwatch_eventbridge_ok.json": "cloudwatch",
+    "sns_subscription_confirmation.json": "cloudwatch",
 }
 
 

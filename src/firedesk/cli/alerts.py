@@ -180,9 +180,13 @@ def alerts_command(env: Env, status: str | None, incident: str | None, as_json: 
     from firedesk.intake.triage import list_alerts
     from firedesk.store import resolve_incident
 
+    from firedesk.intake.sns import pending_notices
+
     store = env.store
     incident_id = resolve_incident(store, incident).id if incident else None
     found = list_alerts(store, status=status, incident_id=incident_id)
+    for notice in pending_notices(store):  # SNS sends nothing until someone confirms
+        click.echo(safe(notice), err=as_json)
     if as_json:
         emit_json([a.to_json() for a in found])
         return
@@ -263,4 +267,43 @@ def silence(env: Env, alert: str, duration: str, reason: str) -> None:
     click.echo(f"alert {found.id} silenced in Alertmanager ({found.silence_id})")
 
 
-COMMANDS = [ingest, receive, poll, alerts_command, ack, snooze, attach, silence]
+@click.group()
+def sns() -> None:
+    """AWS SNS subscriptions: SNS sends nothing until its SubscribeURL is opened."""
+
+
+@sns.command(name="list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_env
+def sns_list(env: Env, as_json: bool) -> None:
+    """Every SubscriptionConfirmation received, and whether it was confirmed."""
+    from firedesk.intake.sns import subscriptions
+
+    found = subscriptions(env.store)
+    if as_json:
+        emit_json([s.to_json() for s in found])
+        return
+    if not found:
+        click.echo("no SNS subscription requests received")
+        return
+    table([(s.topic_arn, local_time(s.received_at, env.zone(), True),
+            f"confirmed by {s.confirmed_by}" if s.confirmed_at else "waiting", s.subscribe_url)
+           for s in found], ("TOPIC", "RECEIVED", "STATE", "SUBSCRIBE URL"))
+
+
+@sns.command(name="confirm")
+@click.argument("topic", required=False, metavar="[TOPIC_ARN]")
+@pass_env
+def sns_confirm(env: Env, topic: str | None) -> None:
+    """Confirm a subscription: an HTTPS GET of its SubscribeURL, to sns.<region>.amazonaws.com only.
+
+    Without TOPIC_ARN, the only subscription waiting. Recorded with who confirmed it.
+    """
+    from firedesk.intake.sns import confirm_subscription, find_subscription
+
+    found = confirm_subscription(env.store, find_subscription(env.store, topic), author=env.actor)
+    click.echo(f"confirmed the SNS subscription to {safe(found.topic_arn)}"
+               + (f" ({safe(found.subscription_arn)})" if found.subscription_arn else ""))
+
+
+COMMANDS = [ingest, receive, poll, alerts_command, ack, snooze, attach, silence, sns]

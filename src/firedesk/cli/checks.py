@@ -38,5 +38,8 @@ def store_problems(env) -> Iterable[str]:  # noqa: ANN001
 
     from firedesk.review.search import index_problems
 
+    from firedesk.intake.sns import pending_notices
+
     return (list(poll_problems(env.store))  # alert pollers failing or gone quiet (issue 4)
+            + pending_notices(env.store)  # SNS subscriptions nobody confirmed (issue 16)
             + index_problems(env.store))  # the search index (issue 7)

@@ -61,6 +61,7 @@ class Parsed:
     delivery_id: str | None = None               # the sender's id for this delivery, if any
     kind: str = "alerts"                         # alerts | subscription | ignored
     note: str | None = None                      # e.g. how to confirm an SNS subscription
+    subscription: dict[str, str] | None = None   # SNS SubscriptionConfirmation: topic_arn, subscribe_url
 
 
 # Small coercions: payloads are untrusted, so every field may have any JSON type.

@@ -79,5 +79,7 @@ def load_feed(store, incident, config, *, limit: int = 1000) -> AlertFeedData:  
     if config is not None:
         # A scratch copy: config problems are reported once, by the app, not per read.
         url = receiver_settings(Config(raw=config.raw)).source("alertmanager").url
+    from firedesk.intake.sns import pending_notices
+
     return AlertFeedData(incident, list_alerts(store, limit=limit), store.now(),
-                         feed_summary(store), poll_problems(store), url)
+                         feed_summary(store), poll_problems(store) + pending_notices(store), url)

@@ -292,6 +292,11 @@ def _store(conn: sqlite3.Connection, parsed: Parsed, raw: bytes, now: str, *, vi
          parsed.kind, _clean(parsed.note)),
     ).lastrowid
     result.delivery_id = delivery
+    if parsed.subscription:
+        from firedesk.intake.sns import record_confirmation_request
+
+        record_confirmation_request(conn, parsed.subscription["topic_arn"],
+                                    parsed.subscription["subscribe_url"], now, delivery)
     pending = _pending_for(conn, parsed.source, [k for k in mentions if k not in existing and k not in early])
     waiting: list[tuple[Any, ...]] = []
     states: dict[str, dict[str, Any]] = {}

@@ -151,3 +151,22 @@ def m003_alert_episodes_and_owner(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX alert_pending_by_key ON alert_pending(source, dedup_key, alert_id)")
+
+
+@migrations()
+def m004_sns_subscriptions(db: Database) -> None:
+    # SNS waits for its SubscribeURL to be opened; until then the request is shown
+    # (alerts, doctor, the console) and `firedesk sns confirm` can open it.
+    db.execute(
+        """
+        CREATE TABLE sns_subscriptions (
+            topic_arn TEXT PRIMARY KEY,
+            subscribe_url TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            delivery_id INTEGER REFERENCES alert_deliveries(id),
+            confirmed_at TEXT,
+            confirmed_by TEXT,
+            subscription_arn TEXT
+        )
+        """
+    )

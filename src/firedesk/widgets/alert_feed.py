@@ -75,6 +75,7 @@ class AlertFeed(Vertical, can_focus=False):
         self.selected: set[int] = set()
         self.query_text = ""
         self._known_critical: set[tuple[int, int]] | None = None
+        self._told: set[str] = set()   # problems already announced with a notice
         self._shown_signature: tuple | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -125,6 +126,12 @@ class AlertFeed(Vertical, can_focus=False):
         # Remembered while in the window, so the set is never larger than one read.
         window = {(a.id, a.fired_count) for a in data.alerts}
         self._known_critical = news | ((self._known_critical or set()) & window)
+        for notice in data.problems:
+            # An SNS subscription waits for a person: say so once, where they look.
+            if notice.startswith("SNS subscription") and notice not in self._told:
+                self._told.add(notice)
+                self.app.notify(one_line(notice, 300), title="Confirm the SNS subscription",
+                                severity="warning", markup=False, timeout=20)
         problem = self.query_one("#alerts-problem", Static)
         problem.display = bool(data.problems)
         problem.update("\n".join(one_line(p) for p in data.problems))

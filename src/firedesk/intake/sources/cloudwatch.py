@@ -1,4 +1,6 @@
-"""AWS CloudWatch alarms delivered by SNS (the alarm is a JSON string inside `Message`)."""
+"""AWS CloudWatch alarms: delivered by SNS (the alarm is a JSON string inside `Message`), or
+as an EventBridge "CloudWatch Alarm State Change" event (`detail.state.value`), posted
+directly (an API destination) or through SNS."""
 
 from __future__ import annotations
 
@@ -15,8 +17,17 @@ _SNS_TYPES = ("Notification", "SubscriptionConfirmation", "UnsubscribeConfirmati
 _STATE_SEVERITY = {"ALARM": "high", "INSUFFICIENT_DATA": "info", "OK": "info"}
 
 
+_EVENTBRIDGE = "CloudWatch Alarm State Change"
+
+
 def looks_like(body: Any) -> bool:
-    return _sns_of(body) is not None or _is_alarm(body)
+    return _sns_of(body) is not None or _is_alarm(body) or _is_event(body)
+
+
+def _is_event(body: Any) -> bool:
+    """An EventBridge event for an alarm's state change (docs: "Alarm events and EventBridge")."""
+    return (isinstance(body, dict) and body.get("detail-type") == _EVENTBRIDGE
+            and isinstance(body.get("detail"), dict))
 
 
 def _is_alarm(body: Any) -> bool:
@@ -35,24 +46,56 @@ def _sns_of(body: Any) -> dict[str, Any] | None:
     return None
 
 
+def _alarm_of_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The EventBridge event read into the SNS alarm message's field names."""
+    detail = mapping(event.get("detail"))
+    state, previous = mapping(detail.get("state")), mapping(detail.get("previousState"))
+    resources = [r for r in listing(event.get("resources")) if isinstance(r, str)]
+    metric: dict[str, Any] = {}
+    for item in listing(dig(detail, "configuration", "metrics")):
+        metric = mapping(dig(item, "metricStat", "metric"))
+        if metric:
+            break
+    return {
+        "AlarmName": detail.get("alarmName"), "AlarmArn": resources[0] if resources else None,
+        "AlarmDescription": dig(detail, "configuration", "description"),
+        "AWSAccountId": event.get("account"), "Region": event.get("region"),
+        "NewStateValue": state.get("value"), "NewStateReason": state.get("reason"),
+        "StateChangeTime": state.get("timestamp") or event.get("time"),
+        "OldStateValue": previous.get("value"),
+        "Trigger": {"MetricName": metric.get("name"), "Namespace": metric.get("namespace"),
+                    "Dimensions": [{"name": k, "value": v} for k, v in
+                                   mapping(metric.get("dimensions")).items()]},
+    }
+
+
 def parse(body: Any, headers: Any = None, *, now: str | None = None) -> Parsed:
+    event_id = None
+    if _is_event(body):
+        event_id = text(body.get("id"))
+        body = _alarm_of_event(body)
     sns = _sns_of(body)
     if sns is None and _is_alarm(body):
-        sns = {"Type": "Notification", "Message": body}
+        sns = {"Type": "Notification", "Message": body, "MessageId": event_id}
     if sns is None:
         raise UnrecognisedPayload("not an SNS message: needs Type and TopicArn")
     delivery = text(sns.get("MessageId"))
     kind = sns["Type"]
     if kind != "Notification":
         url = text(sns.get("SubscribeURL")) or text(sns.get("SubscribeUrl"))
-        note = (f"SNS {kind} for {text(sns.get('TopicArn'))}"
-                + (f": confirm by opening {url}" if url and kind == "SubscriptionConfirmation" else ""))
-        return Parsed(NAME, [], delivery, kind="subscription", note=note)
+        topic = text(sns.get("TopicArn"))
+        confirming = bool(url and topic and kind == "SubscriptionConfirmation")
+        note = (f"SNS {kind} for {topic}"
+                + (f": run `firedesk sns confirm {topic}` (or open {url})" if confirming else ""))
+        return Parsed(NAME, [], delivery, kind="subscription", note=note,
+                      subscription={"topic_arn": topic, "subscribe_url": url} if confirming else None)
     message = sns.get("Message")
     try:
         alarm = json.loads(message) if isinstance(message, str) else message
     except ValueError as exc:
         raise UnrecognisedPayload("SNS Message is not JSON (not a CloudWatch alarm)") from exc
+    if _is_event(alarm):   # EventBridge → SNS: the event is the message
+        alarm = _alarm_of_event(alarm)
     if not isinstance(alarm, dict) or not (alarm.get("AlarmArn") or alarm.get("AlarmName")):
         raise UnrecognisedPayload("SNS Message is not a CloudWatch alarm (no AlarmName)")
     state = text(alarm.get("NewStateValue")) or "ALARM"
