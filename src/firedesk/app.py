@@ -93,6 +93,7 @@ class FiredeskApp(App):
         self.read_lock = threading.Lock()  # the reader connection serves one worker at a time
         self._pending: dict[Worker, PendingWrite] = {}
         self.main_screen: Screen | None = None
+        self._handover_checked = False
         self.startup_notices: list[str] = [str(p) for p in config.problems]
         themes = load_themes()
         self.startup_notices += themes.problems
@@ -148,6 +149,35 @@ class FiredeskApp(App):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(screen)
+        if not self._handover_checked:
+            self._handover_checked = True
+            self.run_worker(self._waiting_handovers, thread=True, group="loads",
+                            exit_on_error=False)
+
+    # -- the shift handover report, shown to the incoming person ------------------------
+
+    def _waiting_handovers(self) -> None:
+        """Reports of shifts handed to this person that they have not marked read."""
+        from firedesk.oncall import load_oncall
+        from firedesk.oncall.shift import render_shift_markdown, shift_report, waiting_handover
+
+        oncall, _ = load_oncall(self.config)
+        with self.read_lock:
+            waiting = [(w, render_shift_markdown(shift_report(self.reader, w)))
+                       for w in waiting_handover(self.reader, oncall, self.actor, self.clock())]
+        for window, markdown in waiting:
+            self.call_from_thread(self._show_handover, window, markdown)
+
+    def _show_handover(self, window: Any, markdown: str) -> None:
+        from firedesk.oncall.shift import mark_shift_read
+        from firedesk.screens.shift_report import ShiftReportScreen
+
+        def answered(read: bool | None) -> None:
+            if read:
+                self.run_write(mark_shift_read, window, author=self.actor,
+                               done=f"Handover of {window.rotation.name} marked read")
+
+        self.push_screen(ShiftReportScreen(window, markdown), answered)
 
     # -- live: the change feed ----------------------------------------------------------
 
