@@ -74,13 +74,13 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None, actor:
 
 
 def _register() -> None:
-    from firedesk.cli import alerts, console, oncall, record, review, running, shift
+    from firedesk.cli import alerts, console, digest, oncall, record, review, running, shift
 
-    for title, module in (("The console", console), ("The record", record),
-                          ("Alerts", alerts), ("Who to wake", oncall),
-                          ("Running the incident", running), ("After the incident", review),
-                          ("Between incidents", shift)):
-        commands = getattr(module, "COMMANDS", [])
+    for title, modules in (("The console", [console]), ("The record", [record]),
+                           ("Alerts", [alerts]), ("Who to wake", [oncall]),
+                           ("Running the incident", [running]), ("After the incident", [review]),
+                           ("Between incidents", [shift, digest])):
+        commands = [c for module in modules for c in getattr(module, "COMMANDS", [])]
         for command in commands:
             cli.add_command(command)
         SECTIONS.append((title, [c.name for c in commands]))

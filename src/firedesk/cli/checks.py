@@ -27,6 +27,9 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.review.lint import gap_setting
 
     gap_setting(config)  # records [review] problems on the config (issue 7)
+    from firedesk.review.digest import digest_settings
+
+    digest_settings(config)  # records [digest] problems on the config (issue 22)
     from firedesk.oncall import load_oncall
 
     oncall_problems = [str(p) for p in load_oncall(config)[1]]  # teams … escalation (issue 5)
