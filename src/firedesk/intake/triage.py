@@ -24,7 +24,10 @@ _COLUMNS = (
     "id, source, dedup_key, title, service, severity, severity_raw, status, labels, "
     "annotations, links, starts_at, ends_at, first_seen, last_seen, count, fired_count, "
     "resolved_at, flapping, acked_by, acked_at, snoozed_until, snooze_reason, noise, "
-    "incident_id, silence_id, last_delivery, owner, owned_at, occurrence, changed_at"
+    "incident_id, silence_id, last_delivery, owner, owned_at, occurrence, changed_at, "
+    # The GitHub issue filed for it, if any (intake/tickets.py).
+    "(SELECT t.url FROM alert_ticket_links l JOIN tickets t ON t.id = l.ticket_id "
+    "WHERE l.alert_id = alerts.id) AS ticket"
 )
 _SEVERITY_SQL = "CASE severity " + " ".join(
     f"WHEN '{s}' THEN {i}" for i, s in enumerate(SEVERITY_ORDER)) + " ELSE 9 END"
@@ -66,6 +69,7 @@ class AlertRow:
     owned_at: str | None = None
     occurrence: str | None = None            # the source's current episode (Datadog's cycle)
     changed_at: str | None = None            # the source's time of the status shown
+    ticket: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

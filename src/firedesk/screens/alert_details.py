@@ -48,6 +48,7 @@ def describe_alert(alert: AlertRow) -> Text:
     if alert.silence_id:
         line("silence", alert.silence_id)
     line("incident", alert.incident or "-")
+    line("ticket", alert.ticket or "-")
     for title, values in (("links", alert.links), ("labels", alert.labels),
                           ("annotations", alert.annotations)):
         text.append(f"\n{title}\n", "bold underline")

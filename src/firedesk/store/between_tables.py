@@ -38,7 +38,7 @@ def m001_tickets(db: Database) -> None:
             alert_id INTEGER PRIMARY KEY REFERENCES alerts(id),
             ticket_id INTEGER NOT NULL REFERENCES tickets(id),
             last_comment_url TEXT,
-            last_commented_at TEXT
+            reported_seen TEXT
         )
         """
     )

@@ -7,7 +7,8 @@ n noise, ~ flapping), who acked and the incident it is attached to.
 
 Keys with the list focused: a ack · s snooze… · + attach to this incident · m noise ·
 Enter details · ! declare from alert · / filter (text, or label=value) · space select ·
-* select everything shown · x silence in Alertmanager (when configured). With a
+* select everything shown · x silence in Alertmanager (when configured) · i open a
+GitHub issue for the alert, or comment on its ticket ([tickets]). With a
 selection, actions apply to every selected alert. A new critical alert is announced
 with a notice even when this pane does not have the focus.
 """
@@ -65,6 +66,7 @@ class AlertFeed(Vertical, can_focus=False):
         Binding("space", "select", "Select", show=False, id="alerts.select"),
         Binding("asterisk", "select_all", "Select shown", show=False, id="alerts.select-all"),
         Binding("x", "silence", "Silence", id="alerts.silence"),
+        Binding("i", "ticket", "Ticket (GitHub issue)", id="alerts.ticket"),
         Binding("d", "details", "Details", show=False, id="alerts.details"),
     ]
 
@@ -139,7 +141,7 @@ class AlertFeed(Vertical, can_focus=False):
         # them (nor the second their ages are shown in) changed is most of a storm's CPU.
         signature = (data.now[:19], tuple(data.counts.items()), tuple(
             (a.id, a.status, a.count, a.last_seen, a.acked_by, a.snoozed_until, a.noise,
-             a.incident_id, a.silence_id, a.flapping) for a in data.alerts))
+             a.incident_id, a.silence_id, a.flapping, a.ticket) for a in data.alerts))
         if signature == self._shown_signature:
             return
         self._shown_signature = signature
@@ -215,6 +217,8 @@ class AlertFeed(Vertical, can_focus=False):
         if alert.incident_id:
             current = data.incident is not None and alert.incident_id == data.incident.id
             text.append(f" {alert.incident}", "bold" if current else "")
+        if alert.ticket:
+            text.append(f" ticket #{one_line(alert.ticket.rstrip('/').rsplit('/', 1)[-1], 8)}")
         return text
 
     # -- which alerts an action applies to ------------------------------------------------
@@ -303,6 +307,21 @@ class AlertFeed(Vertical, can_focus=False):
         self.selected.clear()
         self.app.run_write(silence_each, targets, url, duration, reason=reason, author=self.app.actor,
                            done=f"{self._label(targets)} silenced in Alertmanager")
+
+    def action_ticket(self) -> None:
+        from firedesk.config import Config
+        from firedesk.intake.tickets import ticket_each, ticket_settings
+
+        # A scratch copy: config problems are reported once, by the app, not per key press.
+        settings = ticket_settings(Config(raw=self.app.config.raw))
+        if settings is None:
+            self.app.notify("Tickets are not configured: [tickets] repo and a token in "
+                            "firedesk.toml (firedesk doctor says what is missing).", markup=False)
+            return
+        targets = self.targets()
+        if targets:
+            self._write(ticket_each, targets, settings, author=self.app.actor,
+                        done=f"{self._label(targets)} ticketed in {settings.repo}")
 
     def _ask_duration(self, verb: str, then, targets: list[AlertRow] | None = None) -> None:  # noqa: ANN001
         from firedesk.clock import parse_duration
