@@ -156,3 +156,13 @@ async def test_console_shows_the_report_to_the_incoming_person_who_marks_it_read
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         assert not isinstance(app.screen, ShiftReportScreen)
+
+
+def test_the_console_offers_the_report_only_in_the_first_day_of_the_shift(store, clock):
+    oncall, _ = load_oncall(load_config(SQUAD))
+    clock.now = clock.now.replace(day=24, hour=8)            # the 09:00 Berlin handoff
+    assert [w.outgoing for w in waiting_handover(store, oncall, "Priya", clock())] == [("Lukas",)]
+    clock.advance(hours=23, minutes=59)
+    assert len(waiting_handover(store, oncall, "Priya", clock())) == 1
+    clock.advance(minutes=2)
+    assert waiting_handover(store, oncall, "Priya", clock()) == []

@@ -75,12 +75,12 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None, actor:
 
 def _register() -> None:
     from firedesk.cli import (
-        alerts, console, digest, oncall, record, review, running, shift, tickets,
+        alerts, analysis, console, digest, oncall, record, review, running, shift, tickets,
     )
 
     for title, modules in (("The console", [console]), ("The record", [record]),
                            ("Alerts", [alerts]), ("Who to wake", [oncall]),
-                           ("Running the incident", [running]), ("After the incident", [review]),
+                           ("Running the incident", [running]), ("After the incident", [review, analysis]),
                            ("Between incidents", [shift, digest, tickets])):
         commands = [c for module in modules for c in getattr(module, "COMMANDS", [])]
         for command in commands:

@@ -200,12 +200,18 @@ def assign(env: Env, incident: str, role: str, person: str) -> None:
 @pass_env
 def status(env: Env, incident: str, status: str, note: str) -> None:
     """Set the status (investigating … resolved)."""
-    from firedesk.store import parse_status, resolve_incident, set_status
+    from firedesk.review.analysis import analysis_rules, missing_analyses, set_status_checked
+    from firedesk.store import parse_status, resolve_incident
 
     status = parse_status(status)
     found = resolve_incident(env.store, incident)
-    event = set_status(env.store, found, status, author=env.actor, note=note)
+    event = set_status_checked(env.store, found, status, author=env.actor, note=note,
+                               rules=analysis_rules(env.config))
     click.echo(f"{found.key}: " + (f"status {status}" if event else f"already {status}"))
+    if event and status == "resolved":
+        for missing in missing_analyses(env.store, found.id):
+            click.echo(f"{found.key}: analysis required ({safe('; '.join(missing.reasons))}); "
+                       f"record it with `firedesk analysis {found.key} LINK`")
 
 
 @click.command()

@@ -76,22 +76,43 @@ def export(env: Env, incident: str, fmt: str, output: str | None, zone: str | No
 
 
 @click.command()
-@click.argument("incident")
+@click.argument("incident", required=False)
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
-def lint(env: Env, incident: str, as_json: bool) -> None:
-    """Blame wording, people named as causes, ownerless TODOs, unexplained gaps.
+def lint(env: Env, incident: str | None, as_json: bool) -> None:
+    """Blame wording, people named as causes, ownerless TODOs, unexplained gaps, and a
+    required analysis not yet recorded. Without INCIDENT: every incident still missing
+    its required analysis.
 
     Exits 1 when there is something to fix (fix an entry with `note --corrects N`)."""
+    from firedesk.review.analysis import missing_analyses
     from firedesk.review.export import build_postmortem
-    from firedesk.review.lint import lint_postmortem
+    from firedesk.review.lint import Finding, lint_postmortem
 
+    if incident is None:
+        missing = missing_analyses(env.store)
+        if as_json:
+            emit_json([m.to_json() for m in missing])
+        elif not missing:
+            click.echo("no incident is missing a required analysis")
+        for m in [] if as_json else missing:
+            click.echo(f"{m.key} analysis-missing: {safe(m.title)} ({safe('; '.join(m.reasons))})")
+        if missing:
+            if not as_json:
+                click.echo(f"{len(missing)} incident(s) missing an analysis "
+                           "(firedesk analysis INC-N LINK, or --waive REASON)")
+            sys.exit(1)
+        return
     pm = build_postmortem(env.store, incident, cadence_minutes=env.config.cadence_minutes,
                           people=_people(env), alert_window=env.config.clock.alert_window)
     from firedesk.store import recent_authors
 
     findings = lint_postmortem(pm, gap=_gap(env),
                                people=[*_people(env), *recent_authors(env.store, limit=500)])
+    for m in missing_analyses(env.store, pm.incident_id):
+        findings.append(Finding("analysis-missing", m.event_id, None,
+                                "an analysis is required (" + "; ".join(m.reasons) +
+                                f"): record it with `firedesk analysis {m.key} LINK`"))
     if as_json:
         emit_json([f.to_json() for f in findings])
     elif not findings:
@@ -197,11 +218,14 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
     """How the response has gone: by severity, time to acknowledge and resolve, cadence, noise."""
     from firedesk.review.stats import incident_stats
 
+    from firedesk.review.analysis import missing_analyses
+
     figures = incident_stats(env.store, since=_since(env, since),
                              cadence_minutes=env.config.cadence_minutes,
                              alert_window=env.config.clock.alert_window)
+    missing = missing_analyses(env.store)
     if as_json:
-        emit_json(figures.to_json())
+        emit_json({**figures.to_json(), "analysis_missing": [m.to_json() for m in missing]})
         return
     click.echo(f"incidents: {figures.incidents} ({figures.open} open)"
                + (f" since {local_time(figures.since, env.zone(), True)}" if figures.since else ""))
@@ -225,6 +249,9 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
                       if figures.alerts_marked_noise else ""))
     for note in figures.notes:
         click.echo(f"note: {note}")
+    if missing:
+        click.echo(f"analysis missing: {', '.join(m.key for m in missing)} "
+                   "(firedesk lint lists why)")
 
 
 @click.command()

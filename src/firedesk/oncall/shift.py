@@ -26,6 +26,9 @@ from firedesk.text import one_line
 TRIAGE_KINDS = {"alert.ack": "acked", "alert.snooze": "snoozed", "alert.silence": "silenced",
                 "alert.noise": "noise", "alert.attach": "attached"}
 _TINY = timedelta(microseconds=1)
+# The console shows a waiting report "at the handoff": in the first day of the new shift,
+# never in the middle of someone's week (read it any time with `firedesk shift --at`).
+HANDOFF_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -192,13 +195,14 @@ def mark_shift_read(store: Store, window: ShiftWindow, *, author: str) -> Any:
 
 
 def waiting_handover(store: Store, oncall: OnCall, person: str, now: datetime) -> list[ShiftWindow]:
-    """Shifts that ended in a handoff to `person` (who holds the layer now), unread by them."""
+    """Shifts that ended in a handoff to `person` (who holds the layer now) within the last
+    day, not yet marked read by them."""
     out = []
     for rotation in oncall.rotations.values():
         if not any(d.person == person for d in duties_at(oncall, rotation, now)):
             continue
         current = shifts_at(rotation, now)
-        if not current:
+        if not current or now - current[-1].start > HANDOFF_WINDOW:
             continue
         try:
             previous = shift_window(oncall, rotation, current[-1].start)

@@ -7,6 +7,8 @@ hands each widget its part (`show`), and turns keystrokes into writes through
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +23,7 @@ from firedesk.roles import BUILTIN_ROLES, Role, role_catalog
 from firedesk.screens.incident_data import IncidentView, load_incident_view, older_events
 from firedesk.screens.pacing import PanePacer
 from firedesk.store import (
-    add_entry, assign_role, release_role, save_draft, set_severity, set_status,
+    add_entry, assign_role, release_role, save_draft, set_severity,
 )
 from firedesk.widgets.alert_feed import AlertFeed
 from firedesk.widgets.checklist import ChecklistPane
@@ -300,7 +302,12 @@ class IncidentScreen(Screen):
         self._choose("severity", SEVERITIES, set_severity)
 
     def action_status(self) -> None:
-        self._choose("status", STATUSES, set_status)
+        from firedesk.config import Config
+        from firedesk.review.analysis import analysis_rules, set_status_checked
+
+        # A scratch copy: config problems are reported once, by the app.
+        rules = analysis_rules(Config(raw=self.app.config.raw))
+        self._choose("status", STATUSES, partial(set_status_checked, rules=rules))
 
     def _choose(self, what: str, choices, write) -> None:  # noqa: ANN001
         from firedesk.screens.choice import ChoiceScreen
