@@ -36,6 +36,9 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.review.analysis import analysis_rules
 
     analysis_rules(config)  # records [analysis] problems on the config (issue 22)
+    from firedesk.oncall.readiness import readiness_settings
+
+    readiness_settings(config)  # records [readiness] problems on the config (issue 22)
     from firedesk.oncall import load_oncall
 
     oncall_problems = [str(p) for p in load_oncall(config)[1]]  # teams … escalation (issue 5)

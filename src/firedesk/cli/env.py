@@ -72,6 +72,10 @@ class Env:
             person = None
         return person.name if person else name
 
+    def act_as(self, name: str) -> None:
+        """A command's own `--as` (e.g. `firedesk ready --as Ana`) wins over the global one."""
+        self._actor = name
+
     def zone(self):
         """The actor's timezone from config, else the machine's."""
         try:

@@ -143,11 +143,22 @@ def wake(env: Env, service: str, at_text: str | None, as_json: bool) -> None:
     """Who to wake for SERVICE, tier by tier: awake people first, with local times and contacts."""
     from firedesk.oncall import who_to_wake
 
+    from firedesk.oncall.readiness import readiness_notes, readiness_settings
+
     setup = _load(env)
     at = parse_at(at_text, env.clock(), env.zone())
     plan = who_to_wake(setup, service, at)
+    readiness = readiness_settings(env.config)
+    notes = readiness_notes(env.store, readiness, setup,
+                            [c.person for t in plan.tiers for c in t.candidates],
+                            env.clock()) if readiness.configured else {}
     if as_json:
-        emit_json(plan.to_json())
+        data = plan.to_json()
+        if readiness.configured:  # only then: the shape stays as it was for everyone else
+            for tier in data["tiers"]:
+                for candidate in tier["candidates"]:
+                    candidate["readiness"] = notes.get(candidate["person"])
+        emit_json(data)
         return
     zone = env.zone()
     click.echo(f"{safe(service)} at {_when(at, zone)} {safe(_zone_label(zone))}: "
@@ -161,8 +172,9 @@ def wake(env: Env, service: str, at_text: str | None, as_json: bool) -> None:
             click.echo(f"  {safe(note)}")
         for c in tier.candidates:
             contacts = ", ".join(f"{k} {v}" for k, v in c.contacts.items()) or "no contacts"
+            ready_note = f" ({notes[c.person]})" if c.person in notes else ""
             click.echo(f"  {safe(c.person)}: {c.local_time.strftime('%a %H:%M')} {safe(c.timezone)}, "
-                       f"{safe(c.state())}")
+                       f"{safe(c.state())}{safe(ready_note)}")
             click.echo(f"      {safe(c.reason)}")
             click.echo(f"      {safe(contacts)}")
     first = plan.first_awake()

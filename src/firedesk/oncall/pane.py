@@ -47,11 +47,15 @@ class WakeView:
     pagerduty: bool = False          # a routing key is configured for this service
     incident: Incident | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    readiness: dict[str, str] = field(default_factory=dict)   # person → what is missing
 
 
 def wake_view(config: Config, service: str | None, at: datetime,
-              incident: Incident | None = None) -> WakeView:
-    """The pane's data for `service` (the incident's, or one chosen in the pane) at `at`."""
+              incident: Incident | None = None, store=None,  # noqa: ANN001
+              readiness: dict[str, str] | None = None) -> WakeView:
+    """The pane's data for `service` (the incident's, or one chosen in the pane) at `at`.
+    With `store`, people whose readiness is incomplete or stale are marked (else the
+    `readiness` marks of an earlier read are kept)."""
     oncall, problems = oncall_for(config)
     problem_lines = tuple(str(p) for p in problems)
     services = tuple(sorted(oncall.services))
@@ -70,8 +74,14 @@ def wake_view(config: Config, service: str | None, at: datetime,
                         incident=incident)
     known = oncall.services.get(service)
     key = routing_key_for(oncall.pagerduty, known.routing_key if known else None)
+    if store is not None:
+        from firedesk.oncall.readiness import readiness_notes, readiness_settings
+
+        settings = readiness_settings(Config(raw=config.raw))  # a scratch copy: no problems twice
+        readiness = readiness_notes(store, settings, oncall,
+                                    [c.person for t in plan.tiers for c in t.candidates], at)
     return WakeView(at, service, services, plan=plan, problems=problem_lines,
-                    pagerduty=bool(key), incident=incident)
+                    pagerduty=bool(key), incident=incident, readiness=dict(readiness or {}))
 
 
 def next_service(view: WakeView) -> str | None:

@@ -68,7 +68,7 @@ class WhoToWake(Widget, can_focus=True):
     def load(store, incident, config):  # noqa: ANN001 (runs in a worker thread)
         """The plan for the incident's service at the record's clock (Textual-free)."""
         now = parse_utc(store.now())
-        return wake_view(config, incident.service if incident else None, now, incident)
+        return wake_view(config, incident.service if incident else None, now, incident, store)
 
     def compose(self) -> ComposeResult:
         yield Static("Reading the on-call set-up…", classes="pane-empty", markup=False)
@@ -141,7 +141,8 @@ class WhoToWake(Widget, can_focus=True):
                 for note in tier.notes:
                     heading(Text("  " + one_line(note), style="dim italic"))
                 for candidate in tier.candidates:
-                    options.append(Option(_candidate_prompt(candidate)))
+                    options.append(Option(_candidate_prompt(candidate,
+                                                            view.readiness.get(candidate.person))))
                     rows.append(candidate)
             hint = "w pages the highlighted person (recorded on the timeline)"
             if view.pagerduty:
@@ -173,7 +174,8 @@ class WhoToWake(Widget, can_focus=True):
 
     @work(thread=True, group="who-to-wake", exclusive=True, exit_on_error=False)
     def _compute(self, service: str | None, at: datetime, incident) -> None:  # noqa: ANN001
-        view = wake_view(self.app.config, service, at, incident)
+        view = wake_view(self.app.config, service, at, incident,
+                         readiness=self.view.readiness if self.view else None)
         self.app.call_from_thread(self._show_view, view)
 
     def _recompute_now(self) -> None:
@@ -244,15 +246,18 @@ class WhoToWake(Widget, can_focus=True):
                                   author=self.app.actor, answer=answer, done=done)
 
 
-def _candidate_prompt(candidate: Candidate) -> Text:
-    """Three short lines that survive a narrow pane: who and their state in words; local
-    time, zone and first contact; then why they are on this list."""
+def _candidate_prompt(candidate: Candidate, readiness: str | None = None) -> Text:
+    """Three short lines that survive a narrow pane: who and their state in words (and
+    readiness incomplete or stale, when it is); local time, zone and first contact; then
+    why they are on this list."""
     text = Text(no_wrap=True, overflow="ellipsis")
     marker = "–" if candidate.away else ("●" if candidate.awake else "○")
     strong = candidate.awake and not candidate.away
     text.append(f"{marker} ")
     text.append(one_line(candidate.person, 24), "bold" if strong else "")
     text.append(f"  {one_line(candidate.state(), 40)}", "bold" if strong else "dim")
+    if readiness:
+        text.append(f" · {one_line(readiness, 80)}", "italic")
     text.append(f"\n  {candidate.local_time.strftime('%a %H:%M')} {one_line(candidate.timezone, 32)}")
     contact = next(iter(candidate.contacts.items()), None)
     if contact:
