@@ -171,7 +171,7 @@ async def test_pane_key_tickets_the_highlighted_alert_and_shows_the_link(db_path
         await settle(pilot)
         app.screen.query_one("#alerts-list", AlertList).focus()
         await pilot.pause()
-        await pilot.press("i")
+        await pilot.press("g")
         await settle(pilot)
         for _ in range(50):
             if find_alert(store, 1).ticket:

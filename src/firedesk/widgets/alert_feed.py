@@ -7,7 +7,7 @@ n noise, ~ flapping), who acked and the incident it is attached to.
 
 Keys with the list focused: a ack · s snooze… · + attach to this incident · m noise ·
 Enter details · ! declare from alert · / filter (text, or label=value) · space select ·
-* select everything shown · x silence in Alertmanager (when configured) · i open a
+* select everything shown · x silence in Alertmanager (when configured) · g open a
 GitHub issue for the alert, or comment on its ticket ([tickets]). With a
 selection, actions apply to every selected alert. A new critical alert is announced
 with a notice even when this pane does not have the focus.
@@ -66,7 +66,7 @@ class AlertFeed(Vertical, can_focus=False):
         Binding("space", "select", "Select", show=False, id="alerts.select"),
         Binding("asterisk", "select_all", "Select shown", show=False, id="alerts.select-all"),
         Binding("x", "silence", "Silence", id="alerts.silence"),
-        Binding("i", "ticket", "Ticket (GitHub issue)", id="alerts.ticket"),
+        Binding("g", "ticket", "Ticket (GitHub issue)", id="alerts.ticket"),
         Binding("d", "details", "Details", show=False, id="alerts.details"),
     ]
 
