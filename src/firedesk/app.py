@@ -364,8 +364,11 @@ def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = 
 
     `incident` (id or key) opens that incident directly; it must exist. `pace_panes=False`
     reads every pane on every change (tests that do not control time)."""
+    from firedesk.review.drill import is_drill
+
     incident_id = None
     with Store(store_path, clock=clock) as store:  # before the UI loop runs: no waiting UI
+        drill = is_drill(store)
         if incident is not None:
             incident_id = resolve_incident(store, incident).id
         else:
@@ -375,5 +378,10 @@ def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = 
     if zone is None:
         person = config.person(actor)
         zone = local_zone(person.timezone if person else None)
-    return FiredeskApp(store_path, config, actor, clock, zone, incident=incident_id,
-                       theme=theme, cursor_blink=cursor_blink, pace_panes=pace_panes)
+    app = FiredeskApp(store_path, config, actor, clock, zone, incident=incident_id,
+                      theme=theme, cursor_blink=cursor_blink, pace_panes=pace_panes)
+    if drill:
+        app.title = f"firedesk · DRILL of {drill.get('source')}"
+        app.startup_notices.insert(0, f"This is a drill: a replay of {drill.get('source')} in a "
+                                      "scratch record. Nothing here is real.")
+    return app

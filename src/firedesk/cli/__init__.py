@@ -75,14 +75,14 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None, actor:
 
 def _register() -> None:
     from firedesk.cli import (
-        alerts, analysis, console, digest, oncall, readiness, record, review, running, shift,
-        tickets,
+        alerts, analysis, console, digest, drill, oncall, readiness, record, review, running,
+        shift, tickets,
     )
 
     for title, modules in (("The console", [console]), ("The record", [record]),
                            ("Alerts", [alerts]), ("Who to wake", [oncall]),
                            ("Running the incident", [running]), ("After the incident", [review, analysis]),
-                           ("Between incidents", [shift, digest, tickets, readiness])):
+                           ("Between incidents", [shift, digest, tickets, readiness, drill])):
         commands = [c for module in modules for c in getattr(module, "COMMANDS", [])]
         for command in commands:
             cli.add_command(command)

@@ -42,6 +42,10 @@ BUILTIN_ROLES: tuple[Role, ...] = (
         "Looks after the responders: food, breaks, relief for long incidents.",
         "Lines up the next shift and the handover.",
     ), aliases=("provisioner",)),
+    Role("shadow", "", (
+        "Learns by watching: sees everything, writes only notes.",
+        "Every other entry from someone who is only a shadow is refused.",
+    ), shared=True, aliases=("trainee-shadow",)),
 )
 
 

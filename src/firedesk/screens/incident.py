@@ -69,7 +69,8 @@ class IncidentScreen(Screen):
         *[Binding(key, f"write('{kind}')", f"Write {kind}", show=kind in ("note", "update"),
                   id=kind) for kind, key in ENTRY_KEYS.items()],
         *[Binding(role.key, f"assign('{role.name}')", f"Assign {role.name}",
-                  show=role.name == "leader", id=f"assign-{role.name}") for role in BUILTIN_ROLES],
+                  show=role.name == "leader", id=f"assign-{role.name}") for role in BUILTIN_ROLES
+          if role.key],  # a shadow is assigned from the roles board (Enter)
         Binding("v", "severity", "Severity", id="severity"),
         Binding("t", "status", "Status", id="status"),
         Binding("z", "zoom", "Zoom pane", id="zoom"),

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from firedesk.clock import to_iso
+from firedesk.errors import InvalidInput
 from firedesk.model import Event
 from firedesk.store.store import Store
 
 GENESIS = "0" * 64
+SHADOW_ROLE = "shadow"
 _COLUMNS = "id, incident_id, at, recorded_at, author, role, kind, text, data, corrects, prev_hash, hash"
 
 
@@ -66,6 +68,9 @@ def append_event(
     seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
     event_id = (seq[0] if seq else 0) + 1
     role = current_roles_of(conn, incident_id, author)
+    if role == SHADOW_ROLE and kind != "note":
+        # A shadow sees everything and writes only notes (drills, review/drill.py).
+        raise InvalidInput(f"{author} is a shadow in this incident: shadows write only notes")
     digest = event_hash(
         event_id, incident_id, at, recorded_at, author, role, kind, text, data_json,
         corrects, prev_hash,
