@@ -166,3 +166,16 @@ def test_the_console_offers_the_report_only_in_the_first_day_of_the_shift(store,
     assert len(waiting_handover(store, oncall, "Priya", clock())) == 1
     clock.advance(minutes=2)
     assert waiting_handover(store, oncall, "Priya", clock()) == []
+
+
+def test_a_shift_across_the_start_of_summer_time_keeps_its_wall_clock_handoffs(store, setup):
+    from datetime import datetime, timezone
+
+    from firedesk.oncall.shift import render_shift_markdown
+
+    at = datetime(2027, 3, 29, 12, 0, tzinfo=timezone.utc)   # the day after clocks went forward
+    window = shift_window(setup, setup.rotations["prod-squad"], at)
+    assert (window.start.isoformat(), window.end.isoformat()) == (
+        "2027-03-23T08:00:00+00:00", "2027-03-30T07:00:00+00:00")
+    md = render_shift_markdown(shift_report(store, window))
+    assert "Shift Tue 2027-03-23 09:00 → Tue 2027-03-30 09:00 Europe/Berlin" in md

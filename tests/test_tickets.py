@@ -182,3 +182,21 @@ async def test_pane_key_tickets_the_highlighted_alert_and_shows_the_link(db_path
     assert find_alert(store, 1).ticket == "https://github.example/acme/caseflow/issues/1"
     assert "ticket #1" in row
     assert github.issues[1]["labels"] == ["prod-alert"]
+
+
+def test_two_people_filing_the_same_new_error_at_once_get_one_ticket(store, clock, github,
+                                                                     monkeypatch):
+    import firedesk.intake.tickets as tickets
+
+    settings = _settings(github)
+    alert = deliver(store, "k", "Boom", service="reader")
+    first = ticket_alert(store, alert, settings, author="Priya")
+    # Ana read "no ticket yet" just before Priya's was recorded: hers is filed too.
+    monkeypatch.setattr(tickets, "_existing", lambda *args: None)
+    second = ticket_alert(store, alert, settings, author="Ana")
+    assert (second.action, second.number, second.url) == ("duplicate", 1, first.url)
+    assert second.duplicate == "https://github.example/acme/caseflow/issues/2"
+    assert store.query_one("SELECT count(*) FROM tickets")[0] == 1
+    assert find_alert(store, alert.id).ticket == first.url
+    [dup] = store.query("SELECT author, text FROM events WHERE kind = 'ticket.duplicate'")
+    assert dup["author"] == "Ana" and "close it" in dup["text"]

@@ -40,7 +40,8 @@ def ticket(env: Env, alert: str | None, auto: bool, as_json: bool) -> None:
             if not as_json:
                 r = results[-1]
                 click.echo(f"alert {r.alert_id}: {r.action} {safe(settings.repo)}#{r.number} "
-                           f"{safe(r.comment_url or r.url)}")
+                           f"{safe(r.comment_url or r.url)}"
+                           + (f" (close the duplicate {safe(r.duplicate)})" if r.duplicate else ""))
     finally:
         if as_json:
             emit_json([r.to_json() for r in results])

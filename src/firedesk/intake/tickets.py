@@ -130,10 +130,11 @@ class TicketResult:
     number: int
     url: str             # the issue's URL
     comment_url: str | None = None
+    duplicate: str | None = None   # an issue filed at the same moment as someone else's
 
     def to_json(self) -> dict[str, Any]:
         return {"alert": self.alert_id, "action": self.action, "number": self.number,
-                "url": self.url, "comment_url": self.comment_url}
+                "url": self.url, "comment_url": self.comment_url, "duplicate": self.duplicate}
 
 
 def _post(settings: TicketSettings, url: str, payload: dict[str, Any], what: str) -> dict[str, Any]:
@@ -197,7 +198,9 @@ def _existing(store: Store, settings: TicketSettings, fingerprint: str) -> Any:
 
 def ticket_alert(store: Store, alert: AlertRow, settings: TicketSettings, *,
                  author: str) -> TicketResult:
-    """Open the alert's GitHub issue, or comment on the one its fingerprint already has."""
+    """Open the alert's GitHub issue, or comment on the one its fingerprint already has.
+    Two people filing the same new error at once get one ticket; the later issue is
+    named as a duplicate (`duplicate`) for them to close."""
     alert = find_alert(store, alert.id)   # the latest occurrence, not what a pane last read
     fingerprint = fingerprint_of(alert, settings.fingerprint)
     existing = _existing(store, settings, fingerprint)
@@ -218,6 +221,7 @@ def ticket_alert(store: Store, alert: AlertRow, settings: TicketSettings, *,
 
 def _record(store: Store, alert: AlertRow, settings: TicketSettings, fingerprint: str,
             author: str, action: str, number: int, url: str, comment_url: str | None) -> TicketResult:
+    duplicate = None
     try:
         with store.write() as conn:
             now = store.now()
@@ -229,8 +233,19 @@ def _record(store: Store, alert: AlertRow, settings: TicketSettings, fingerprint
                                  data={"alert_id": alert.id, "repo": settings.repo,
                                        "number": number, "url": url, "comment_url": comment_url,
                                        "last_seen": alert.last_seen})
-            row = conn.execute("SELECT id FROM tickets WHERE repo = ? AND fingerprint = ?",
-                               (settings.repo, fingerprint)).fetchone()
+            row = conn.execute("SELECT id, number, url FROM tickets WHERE repo = ? AND "
+                               "fingerprint = ?", (settings.repo, fingerprint)).fetchone()
+            if row is not None and action == "opened":
+                # Someone else filed this error's issue while ours was in flight: theirs is
+                # the ticket; ours is named as a duplicate to close.
+                duplicate, number, url = url, row[1], row[2]
+                event = append_event(store, incident_id=alert.incident_id,
+                                     kind="ticket.duplicate", author=author,
+                                     text=f"{duplicate} duplicates {settings.repo}#{number} "
+                                          f"(filed at the same moment); close it",
+                                     data={"alert_id": alert.id, "repo": settings.repo,
+                                           "number": number, "url": url,
+                                           "duplicate": duplicate})
             if row is None:
                 ticket_id = conn.execute(
                     "INSERT INTO tickets (fingerprint, repo, number, url, opened_by, opened_at, "
@@ -248,7 +263,8 @@ def _record(store: Store, alert: AlertRow, settings: TicketSettings, fingerprint
         made = comment_url or url
         raise TicketError(f"GitHub has it ({made}) but the record could not store it: {exc}; "
                           "do not file it again, link it by hand") from exc
-    return TicketResult(alert.id, action, number, url, comment_url)
+    return TicketResult(alert.id, "duplicate" if duplicate else action, number, url, comment_url,
+                        duplicate)
 
 
 def alerts_to_ticket(store: Store, settings: TicketSettings) -> list[AlertRow]:
