@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-QUICK = ["write_throughput", "oncall", "review", "running", "note_latency", "storm", "startup"]
+QUICK = ["write_throughput", "oncall", "review", "running", "note_latency", "storm", "startup",
+         "between"]
 
 
 @pytest.mark.parametrize("name", QUICK)

@@ -187,15 +187,18 @@ def build_digest(store: Store, oncall: OnCall, settings: DigestSettings, now: da
         " WHERE l.alert_id = a.id) AS ticket "
         "FROM alerts a WHERE a.incident_id IS NULL AND a.noise = 0 AND a.last_seen >= ? "
         "ORDER BY a.service, a.last_seen DESC, a.id", (to_iso(earliest),))
+    seen_since: dict[str, dict[int, int]] = {}
     for row in rows:
         team, tech_lead = _owner(oncall, row["service"])
         start = to_iso(starts.get(team, now - window))
         if row["last_seen"] < start or (lead is not None and tech_lead != lead):
             continue
-        seen = store.query_one(
-            "SELECT coalesce(sum(o.times), 0) FROM alert_occurrences o JOIN alert_deliveries d "
-            "ON d.id = o.delivery_id WHERE o.alert_id = ? AND d.received_at >= ?",
-            (row["id"], start))[0]
+        if start not in seen_since:   # one grouped read per window start (a team's close)
+            seen_since[start] = {r[0]: r[1] for r in store.query(
+                "SELECT o.alert_id, sum(o.times) FROM alert_occurrences o JOIN "
+                "alert_deliveries d ON d.id = o.delivery_id WHERE d.received_at >= ? "
+                "GROUP BY o.alert_id", (start,))}
+        seen = seen_since[start].get(row["id"], 0)
         part = parts.setdefault((tech_lead, team), TeamPart(team, tech_lead, starts.get(team, now - window)))
         service = row["service"] or "(no service)"
         if not part.services or part.services[-1].service != service:
