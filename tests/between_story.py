@@ -14,14 +14,15 @@ SQUAD = str(FIXTURES / "squad.toml")
 
 
 def deliver(store, key: str, title: str, *, severity: str = "medium", service: str | None = None,
-            status: str = "firing", source: str = "sentry", links: dict | None = None):  # noqa: ANN001
+            status: str = "firing", source: str = "sentry", links: dict | None = None,
+            **extra):  # noqa: ANN001, ANN003
     """One delivery of one alert; returns the stored alert row."""
     from firedesk.intake.alert import Alert, Parsed
     from firedesk.intake.storage import record_delivery
     from firedesk.intake.triage import find_alert
 
     alert = Alert(source=source, dedup_key=key, title=title, severity=severity, service=service,
-                  status=status, links=links or {})
+                  status=status, links=links or {}, **extra)
     parsed = Parsed(source, [alert])
     body = json.dumps([alert.to_json(), store.now()], sort_keys=True)
     record_delivery(store, parsed, body, via="ingest")

@@ -65,6 +65,7 @@ def _evening(store, clock):  # noqa: ANN001
     deliver(store, "x-1", "Unknown thing <script>", service="mystery")
     owned = deliver(store, "owned", "Reader: owned by an incident", service="reader")
     noisy = deliver(store, "noisy", "Reader: noisy", service="reader")
+    deliver(store, "taken", "Reader: someone took it", service="reader", owner="Mark")
     incident = declare_incident(store, "Reader slow", severity="SEV3", author="Ana")
     attach_alert(store, owned, incident, author="Ana")
     mark_noise(store, noisy, author="Ana")
@@ -95,7 +96,7 @@ def test_since_one_day_and_one_lead(store, clock, cli):
     assert md.startswith("# Alert digest\n\n## Mark — Whiskey: 1 alert nobody took into an incident")
     assert "Reader: NoMethodError in DocumentsController" in md
     assert "[source](https://sentry.example/issues/1)" in md
-    assert "owned by an incident" not in md and "noisy" not in md
+    assert "owned by an incident" not in md and "noisy" not in md and "took it" not in md
     result = cli("digest", "--lead", "Nobody")
     assert result.exit_code == 1 and "'Nobody' is no team's or service's tech_lead" in result.output
 

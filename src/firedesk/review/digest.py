@@ -1,7 +1,8 @@
 """The digest per tech lead: alerts nobody took into an incident, batched for the people
 who own the code (Caseflow's "tell the relevant tech leads at the end of the day").
 
-Alerts seen in the window that are not attached to an incident and not marked noise are
+Alerts seen in the window that nobody owns (no owner, as the source or firedesk says),
+not attached to an incident and not marked noise are
 grouped by service → team → tech lead (from [[services]] and [[teams]]), with how many
 times each was seen in the window, first and last seen, and its links. `--since-close`
 starts each team's window at its close of business on the last workday before today
@@ -185,7 +186,8 @@ def build_digest(store: Store, oncall: OnCall, settings: DigestSettings, now: da
         "a.first_seen, a.last_seen, a.links, a.acked_by, "
         "(SELECT url FROM alert_ticket_links l JOIN tickets t ON t.id = l.ticket_id "
         " WHERE l.alert_id = a.id) AS ticket "
-        "FROM alerts a WHERE a.incident_id IS NULL AND a.noise = 0 AND a.last_seen >= ? "
+        "FROM alerts a WHERE a.incident_id IS NULL AND a.owner IS NULL AND a.noise = 0 "
+        "AND a.last_seen >= ? "
         "ORDER BY a.service, a.last_seen DESC, a.id", (to_iso(earliest),))
     seen_since: dict[str, dict[int, int]] = {}
     for row in rows:
