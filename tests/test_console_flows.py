@@ -93,7 +93,7 @@ async def test_backdated_entry_records_when_it_happened(db_path, clock, incident
         await settle(pilot)
         last = events_for(app.store, incident.id)[-1]
         assert last.at.startswith("2026-11-22T03:10:00") and last.text == "failover to db-3"
-        assert "03:10" in timeline_text(app) and "(entered 03:30)" in timeline_text(app)
+        assert "03:10" in timeline_text(app) and "(entered 03:30 UTC)" in timeline_text(app)
 
 
 async def test_bad_backdate_is_refused_and_keeps_the_text(db_path, clock, incident):

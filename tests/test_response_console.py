@@ -220,7 +220,7 @@ async def test_impact_is_recorded_and_shown(db_path, clock, store, incident):
         found = impact_for(store, incident.id)
         assert (found.what, found.scope) == ("EU checkout fails", "many")
         assert found.since.startswith("2026-11-22T03:05")
-        assert str(line.render()) == "Impact: EU checkout fails (many customers) since 03:05"
+        assert str(line.render()) == "Impact: EU checkout fails (many customers) since 03:05 UTC"
 
 
 async def test_new_hypothesis_likelihood_and_check_in_from_the_dialog(db_path, clock, store,

@@ -61,6 +61,7 @@ def test_cli_replay_at_a_clock_time_means_the_latest_such_moment(store, clock, f
     record_checkout_incident(store, clock)
     result = firedesk("replay", "INC-1", "--at", "00:00")
     assert result.returncode == 0, result.stderr
-    shown = datetime.strptime(result.stdout.splitlines()[0].split(" at ", 1)[1], "%Y-%m-%d %H:%M")
+    shown = datetime.strptime(result.stdout.splitlines()[0].split(" at ", 1)[1],
+                              "%Y-%m-%d %H:%M UTC")  # labelled: the incident's zone
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     assert now - timedelta(days=1) <= shown <= now  # today's 00:00 (TZ=UTC), never years ahead

@@ -26,7 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from firedesk.clock import Clock, local_zone, system_clock
+from firedesk.clock import Clock, TimeView, local_zone, system_clock, time_view
 from firedesk.config import Config
 from firedesk.errors import FiredeskError
 from firedesk.store import ChangeFeed, Store, list_incidents, resolve_incident, save_draft
@@ -64,6 +64,8 @@ class FiredeskApp(App):
         Binding("question_mark", "help", "Help", show=False, id="help-alt"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f7", "history", "History of past incidents", show=False, id="history"),
+        Binding("f8", "toggle_zone", "Times: incident's zone / yours", show=False,
+                id="toggle-zone"),
     ]
 
     def __init__(self, store_path: Path | str, config: Config, actor: str, clock: Clock,
@@ -74,7 +76,10 @@ class FiredeskApp(App):
         self.config = config
         self.actor = actor
         self.clock = clock
-        self.zone = zone
+        self.zone = zone  # the viewer's own zone
+        # Times are shown in the incident's display zone, or (F8) in the viewer's own.
+        self.own_zone_shown = False
+        self.times: TimeView = self.time_view_for(None)
         self.cursor_blink = cursor_blink
         self.start_incident = incident
         # Panes that are costly to read and change many times a second in a storm (the
@@ -130,6 +135,25 @@ class FiredeskApp(App):
                 target = open_ones[0].id
         self.call_from_thread(self.open_incident if target else self.open_picker,
                               *([target] if target else []))
+
+    # -- time zones ---------------------------------------------------------------------
+
+    def time_view_for(self, incident_zone: str | None) -> TimeView:
+        """How this viewer sees an incident's times (its zone, or theirs after F8)."""
+        return time_view(incident_zone, self.config.clock, self.zone, self.own_zone_shown)
+
+    def action_toggle_zone(self) -> None:
+        """Switch every time on screen between the incident's zone and the viewer's."""
+        self.own_zone_shown = not self.own_zone_shown
+        screen = self.main_screen
+        for shown in dict.fromkeys((screen, self.screen)):
+            if shown is not None and hasattr(shown, "times_changed"):
+                shown.times_changed()
+        now = self.clock()
+        shown = self.times.caption(now) if screen is not None else ""
+        whose = "your zone" if self.own_zone_shown else "the incident's zone"
+        self.notify(f"Times now in {whose}{': ' + shown if shown else ''}", markup=False,
+                    timeout=4)
 
     def open_incident(self, incident_id: int) -> None:
         from firedesk.screens.incident import IncidentScreen

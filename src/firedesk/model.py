@@ -31,6 +31,7 @@ class Incident:
     declared_at: str
     resolved_at: str | None
     updated_at: str
+    zone: str | None = None  # its display zone; None: the config's [clock] zone
     roles: dict[str, list[str]] = field(default_factory=dict)
 
     @property

@@ -84,6 +84,12 @@ class Env:
             person = None
         return local_zone(person.timezone if person else None)
 
+    def incident_zone(self, incident):  # noqa: ANN001, ANN201 (Incident → tzinfo)
+        """The incident's display zone: its own, else `[clock] zone`, else UTC."""
+        from firedesk.clock import display_zone
+
+        return display_zone(incident.zone, self.config.clock)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

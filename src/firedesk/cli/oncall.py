@@ -77,6 +77,13 @@ def _when(moment: datetime, zone: tzinfo, with_date: bool = True) -> str:
     return moment.astimezone(zone).strftime("%a %Y-%m-%d %H:%M" if with_date else "%a %H:%M")
 
 
+def _labelled(moment: datetime, zone: tzinfo) -> str:
+    """`Sun 2026-11-22 14:02 CET`: weekday first (rotations turn on weekdays), labelled."""
+    from firedesk.clock import label
+
+    return f"{_when(moment, zone)} {label(moment, zone)}"
+
+
 @click.command()
 @click.option("--at", "at_text", metavar="TIME", help="When (ISO, HH:MM today, +2h); default now.")
 @click.option("--json", "as_json", is_flag=True)
@@ -218,13 +225,14 @@ def coverage(env: Env, days: int, at_text: str | None, team: str | None,
                    if report.gaps else "someone awake on call at all times")
         click.echo(f"{safe(report.name)} ({safe(', '.join(report.rotations))}): {summary} "
                    f"over {days} days")
-        rows = [(_when(g.start, zone), _when(g.end, zone), f"{int(g.length.total_seconds() // 60)}m",
+        rows = [(_labelled(g.start, zone), _labelled(g.end, zone),
+                 f"{int(g.length.total_seconds() // 60)}m",
                  ", ".join(g.on_call) or "nobody on call") for g in report.gaps]
         if rows:
             table(rows, ("  FROM", "TO", "LENGTH", "ON CALL (ASLEEP)"))
         for repeat in report.repeats:
             click.echo(f"  consecutive: {safe(repeat.person)} on {safe(repeat.layer)} from "
-                       f"{_when(repeat.start, zone)} to {_when(repeat.end, zone)} "
+                       f"{_labelled(repeat.start, zone)} to {_labelled(repeat.end, zone)} "
                        f"({len(repeat.shifts)} shifts back to back)")
 
 

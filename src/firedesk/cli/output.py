@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 
 import click
 
-from firedesk.clock import parse_utc
+from firedesk.clock import show_time
 from firedesk.text import one_line
 
 
@@ -19,11 +19,10 @@ def emit_json(data: Any) -> None:
 
 
 def local_time(stored: str | None, zone: tzinfo, with_date: bool = False) -> str:
-    """A stored UTC time in the reader's zone: `14:02` or `2026-11-22 14:02`."""
+    """A stored UTC time in `zone`, labelled: `14:02 UTC` or `2026-11-22 14:02 IST`."""
     if not stored:
         return "-"
-    moment = parse_utc(stored).astimezone(zone)
-    return moment.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+    return show_time(stored, zone, date=with_date)
 
 
 def safe(text: Any, limit: int | None = None) -> str:

@@ -10,7 +10,7 @@ import click
 
 from firedesk.cli.env import Env
 from firedesk.cli.output import emit_json, local_time, safe, table
-from firedesk.clock import parse_when, to_iso
+from firedesk.clock import WHEN_HELP, parse_when, to_iso
 from firedesk.errors import FiredeskError
 from firedesk.model import ENTRY_KINDS, SEVERITIES, STATUSES
 
@@ -50,15 +50,18 @@ def init(env: Env) -> None:
 @click.option("--severity", "-s", required=True, metavar="SEV1..SEV5", help="How bad it is.")
 @click.option("--service", metavar="NAME", help="The service on fire.")
 @click.option("--summary", metavar="TEXT", help="One paragraph: what is happening.")
+@click.option("--zone", metavar="TZ", help="The zone its times are shown in (default: the "
+              "config's [clock] zone, else UTC), e.g. Asia/Kolkata.")
 @click.option("--json", "as_json", is_flag=True, help="Print the incident as JSON.")
 @pass_env
 def declare(env: Env, title: str, severity: str, service: str | None, summary: str | None,
-            as_json: bool) -> None:
+            zone: str | None, as_json: bool) -> None:
     """Declare an incident; prints its key (INC-12) first."""
     from firedesk.store import declare_incident, parse_severity
 
     incident = declare_incident(env.store, title, severity=parse_severity(severity),
-                                author=env.actor, service=service, summary=summary)
+                                author=env.actor, service=service, summary=summary,
+                                zone=zone or env.config.clock.zone)
     if as_json:
         emit_json(incident.to_json())
     else:
@@ -81,10 +84,9 @@ def incidents(env: Env, show_all: bool, as_json: bool) -> None:
     if not found:
         click.echo("no open incidents" + ("" if show_all else " (--all shows resolved ones)"))
         return
-    zone = env.zone()
     table(
-        [(i.key, i.severity, i.status, local_time(i.declared_at, zone, True), i.service or "-",
-          i.title) for i in found],
+        [(i.key, i.severity, i.status, local_time(i.declared_at, env.incident_zone(i), True),
+          i.service or "-", i.title) for i in found],
         ("KEY", "SEV", "STATUS", "DECLARED", "SERVICE", "TITLE"),
     )
 
@@ -101,9 +103,12 @@ def show(env: Env, incident: str, as_json: bool) -> None:
     if as_json:
         emit_json(state)
         return
-    zone = env.zone()
+    from firedesk.clock import display_zone, zone_name
+
+    zone = display_zone(state["zone"], env.config.clock)
     click.echo(f"{state['key']}  {state['severity']}  {state['status']}  {safe(state['title'])}")
     click.echo(f"service:  {safe(state['service'] or '-')}")
+    click.echo(f"zone:     {zone_name(zone)} (times below; `firedesk zone` changes it)")
     click.echo(f"declared: {local_time(state['declared_at'], zone, True)} by {safe(state['declared_by'])}")
     if state["summary"]:
         click.echo(f"summary:  {safe(state['summary'])}")
@@ -154,7 +159,7 @@ def _duration(seconds: int) -> str:
 @click.argument("text")
 @click.option("--kind", "-k", type=click.Choice(ENTRY_KINDS, case_sensitive=False), default="note",
               show_default=True, help="What kind of entry.")
-@click.option("--at", "at", metavar="HH:MM|ISO", help="When it happened (backdate).")
+@click.option("--at", "at", metavar="TIME", help="When it happened (backdate): " + WHEN_HELP)
 @click.option("--corrects", type=int, metavar="EVENT", help="The event this entry corrects.")
 @pass_env
 def note(env: Env, incident: str, text: str, kind: str, at: str | None, corrects: int | None) -> None:
@@ -164,11 +169,25 @@ def note(env: Env, incident: str, text: str, kind: str, at: str | None, corrects
     if text == "-":
         text = read_stdin_text("note")
     store = env.store
-    moment = to_iso(parse_when(at, env.clock(), env.zone())) if at else None
     found = resolve_incident(store, incident)
+    moment = to_iso(parse_when(at, env.clock(), env.incident_zone(found))) if at else None
     event = add_entry(store, found, text, author=env.actor, kind=kind.lower(), at=moment,
                       corrects=corrects)
     click.echo(f"{found.key} #{event.id} {event.kind} recorded")
+
+
+@click.command()
+@click.argument("incident")
+@click.argument("zone", metavar="TZ")
+@pass_env
+def zone(env: Env, incident: str, zone: str) -> None:
+    """Show INCIDENT's times in TZ from now on, for everyone (recorded on its timeline)."""
+    from firedesk.store import resolve_incident, set_zone
+
+    found = resolve_incident(env.store, incident)
+    event = set_zone(env.store, found, zone, author=env.actor, default=env.config.clock.zone)
+    click.echo(f"{found.key}: " + (safe(event.text) if event else
+                                   f"times already shown in {safe(zone)}"))
 
 
 @click.command()
@@ -232,7 +251,7 @@ def severity(env: Env, incident: str, severity: str, note: str) -> None:
 @click.command()
 @click.argument("incident")
 @click.option("--json", "as_json", is_flag=True)
-@click.option("--utc", is_flag=True, help="Show times in UTC instead of your zone.")
+@click.option("--utc", is_flag=True, help="Show times in UTC instead of the incident's zone.")
 @pass_env
 def timeline(env: Env, incident: str, as_json: bool, utc: bool) -> None:
     """The incident's timeline, in the order things were recorded."""
@@ -245,12 +264,20 @@ def timeline(env: Env, incident: str, as_json: bool, utc: bool) -> None:
     if as_json:
         emit_json([e.to_json() for e in events])
         return
-    zone = timezone.utc if utc else env.zone()
+    from firedesk.clock import day_line, show_time
+
+    zone = timezone.utc if utc else env.incident_zone(found)
+    day = None
     for e in events:
+        # A line names the day (and the zone) whenever it changes, so the columns hold.
+        line = day_line(e.at, zone)
+        if line != day:
+            click.echo(f"── {line} ──")
+            day = line
         backdated = "*" if e.at != e.recorded_at and e.at[:16] != e.recorded_at[:16] else " "
         who = e.author + (f" ({e.role})" if e.role else "")
-        click.echo(f"#{e.id:<5} {local_time(e.at, zone)}{backdated} {e.kind:<10} {safe(who)}: "
-                   f"{safe(e.text)}")
+        click.echo(f"#{e.id:<5} {show_time(e.at, zone, label_zone=False)}{backdated} "
+                   f"{e.kind:<10} {safe(who)}: {safe(e.text)}")
 
 
 @click.command()
@@ -335,5 +362,5 @@ def doctor(env: Env) -> None:
     click.echo("\nno problems found")
 
 
-COMMANDS = [init, declare, incidents, show, note, assign, status, severity, timeline, verify,
+COMMANDS = [init, declare, incidents, show, note, zone, assign, status, severity, timeline, verify,
             backup, doctor]

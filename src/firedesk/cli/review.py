@@ -8,18 +8,24 @@ from pathlib import Path
 import click
 
 from firedesk.cli.env import Env
+from firedesk.clock import WHEN_HELP
 from firedesk.cli.output import emit_json, local_time, safe, table
 from firedesk.errors import FiredeskError, InvalidInput
 
 pass_env = click.make_pass_decorator(Env)
 
 
-def _zone_name(env: Env, zone: str | None) -> str:
-    from firedesk.review.export import zone_name, zone_named
+def _zone_name(env: Env, zone: str | None, incident: str | None = None) -> str:
+    """The zone shown beside UTC: as asked, else the incident's display zone."""
+    from firedesk.clock import zone_name, zone_named
 
     if zone:
         zone_named(zone)  # a clear error for an unknown zone
         return "UTC" if zone.upper() == "UTC" else zone
+    if incident is not None:
+        from firedesk.store import resolve_incident
+
+        return zone_name(env.incident_zone(resolve_incident(env.store, incident)))
     name = zone_name(env.zone())
     try:
         zone_named(name)
@@ -63,13 +69,14 @@ def _write_output(text: str, output: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md",
               show_default=True, help="Markdown, JSON (the same content as data), or HTML.")
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
-@click.option("--zone", metavar="TZ", help="The local zone shown beside UTC (default: yours).")
+@click.option("--zone", metavar="TZ", help="The zone shown beside UTC (default: the "
+              "incident's display zone).")
 @pass_env
 def export(env: Env, incident: str, fmt: str, output: str | None, zone: str | None) -> None:
     """The postmortem of INCIDENT, built from the record (same record, same bytes)."""
     from firedesk.review.export import build_postmortem, render
 
-    pm = build_postmortem(env.store, incident, zone=_zone_name(env, zone),
+    pm = build_postmortem(env.store, incident, zone=_zone_name(env, zone, incident),
                           cadence_minutes=env.config.cadence_minutes, people=_people(env),
                           alert_window=env.config.clock.alert_window)
     _write_output(render(pm, fmt), output)
@@ -118,7 +125,7 @@ def lint(env: Env, incident: str | None, as_json: bool) -> None:
     elif not findings:
         click.echo(f"{pm.key}: nothing to fix")
     else:
-        zone = env.zone()
+        zone = pm.tz
         for f in findings:
             where = f"#{f.event_id}" if f.event_id else "-"
             click.echo(f"{pm.key} {where:<6} {local_time(f.at, zone)} {f.rule}: {safe(f.message)}")
@@ -132,7 +139,8 @@ def lint(env: Env, incident: str | None, as_json: bool) -> None:
 @click.command()
 @click.argument("incident")
 @click.option("--again", is_flag=True, help="File another issue even if one was filed.")
-@click.option("--zone", metavar="TZ", help="The local zone shown beside UTC (default: yours).")
+@click.option("--zone", metavar="TZ", help="The zone shown beside UTC (default: the "
+              "incident's display zone).")
 @pass_env
 def publish(env: Env, incident: str, again: bool, zone: str | None) -> None:
     """File the postmortem as a GitHub issue labelled post-mortem ([publish.github])."""
@@ -150,7 +158,7 @@ def publish(env: Env, incident: str, again: bool, zone: str | None) -> None:
                            "(repo = \"owner/name\", token_env = \"GITHUB_TOKEN\")")
     found = resolve_incident(env.store, incident)
     issue = publish_postmortem(env.store, found, target, author=env.actor,
-                               zone=_zone_name(env, zone), again=again,
+                               zone=_zone_name(env, zone, incident), again=again,
                                cadence_minutes=config.cadence_minutes, people=_people(env),
                                alert_window=config.clock.alert_window)
     click.echo(f"{found.key}: filed {target.repo}#{issue.get('number')} "
@@ -256,8 +264,8 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("incident")
-@click.option("--at", "at", metavar="HH:MM|ISO", required=True,
-              help="The instant to look at (your zone when it has no offset).")
+@click.option("--at", "at", metavar="TIME", required=True,
+              help="The instant to look at: " + WHEN_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
 def replay(env: Env, incident: str, at: str, as_json: bool) -> None:
@@ -268,13 +276,13 @@ def replay(env: Env, incident: str, at: str, as_json: bool) -> None:
 
     found = resolve_incident(env.store, incident)
     # HH:MM is the latest such moment up to now; the future has nothing to replay.
-    moment = to_iso(parse_when(at, env.clock(), env.zone()))
+    moment = to_iso(parse_when(at, env.clock(), env.incident_zone(found)))
     state = Replay(env.store, found, cadence_minutes=env.config.cadence_minutes,
                    alert_window=env.config.clock.alert_window).at(moment)
     if as_json:
         emit_json(state.to_json())
         return
-    zone = env.zone()
+    zone = env.incident_zone(found)
     click.echo(f"{found.key} at {local_time(moment, zone, True)}")
     if not state.declared:
         click.echo("not declared yet")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from firedesk.cli.env import Env
+from firedesk.clock import WHEN_HELP
 from firedesk.cli.output import emit_json, local_time, safe, table
 from firedesk.errors import FiredeskError
 
@@ -40,7 +41,7 @@ def checklist(env: Env, incident: str, as_json: bool) -> None:
     if as_json:
         emit_json([i.to_json() for i in items])
         return
-    zone = env.zone()
+    zone = env.incident_zone(found)
     section = None
     for number, item in enumerate(items, 1):
         if item.section != section:
@@ -162,7 +163,7 @@ def task(env: Env, incident: str, text: str, owner: str, check_in: str) -> None:
                        check_in=check_in)
     click.echo(made.ref)
     click.echo(f"{found.key}: {made.ref} {safe(made.owner)}: {safe(made.text)} "
-               f"(check in by {local_time(made.check_in_at, env.zone())})")
+               f"(check in by {local_time(made.check_in_at, env.incident_zone(found))})")
 
 
 @click.command()
@@ -216,7 +217,7 @@ def done(env: Env, incident: str, task_id: str, drop: bool, note: str | None) ->
 @click.option("--customers", "scope", default="unknown", show_default=True,
               type=click.Choice(["one", "some", "many", "all", "unknown"], case_sensitive=False),
               help="How many customers are affected.")
-@click.option("--since", metavar="HH:MM|ISO", help="When the impact began.")
+@click.option("--since", metavar="TIME", help="When the impact began: " + WHEN_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
 def impact(env: Env, incident: str, text: str | None, scope: str, since: str | None,
@@ -229,7 +230,7 @@ def impact(env: Env, incident: str, text: str | None, scope: str, since: str | N
     if text is None:
         current = impact_for(env.store, found.id)
     else:
-        start = to_iso(parse_when(since, env.clock(), env.zone())) if since else None
+        start = to_iso(parse_when(since, env.clock(), env.incident_zone(found))) if since else None
         current = record_impact(env.store, found, text, author=env.actor, scope=scope.lower(),
                                 since=start)
     if as_json:
@@ -238,7 +239,7 @@ def impact(env: Env, incident: str, text: str | None, scope: str, since: str | N
         click.echo(f"{found.key}: impact not recorded yet")
     else:
         click.echo(f"{found.key}: {safe(current.describe())} since "
-                   f"{local_time(current.since, env.zone(), True)}")
+                   f"{local_time(current.since, env.incident_zone(found), True)}")
 
 
 @click.command()
@@ -289,7 +290,7 @@ def update(env: Env, incident: str, text: str | None, audiences: tuple[str, ...]
         emit_json({"event": event.id, "update_due_at": to_iso(clock.due_at) if clock.due_at
                    else None, "deliveries": [r.to_json() for r in results]})
     else:
-        due = (f"; next due {local_time(to_iso(clock.due_at), env.zone())}"
+        due = (f"; next due {local_time(to_iso(clock.due_at), env.incident_zone(found))}"
                if clock.due_at else "")
         click.echo(f"{found.key} #{event.id} update recorded{due}")
         for r in results:
@@ -331,7 +332,7 @@ def handover(env: Env, incident: str, to: str | None, note: str | None, brief: b
                             "(or --brief to read the brief)")
     if brief or output:
         text = build_brief(store, _incident(env, incident), env.config,
-                           now=env.clock()).to_markdown(env.zone())
+                           now=env.clock()).to_markdown(env.incident_zone(found))
         if output:
             Path(output).write_text(text, encoding="utf-8")
             click.echo(f"brief written to {output}")
@@ -350,7 +351,7 @@ def accept(env: Env, incident: str) -> None:
     offer = accept_handover(env.store, found, person=env.actor)
     click.echo(f"{found.key}: {safe(offer.to)} now leads (from {safe(offer.offered_by)})\n")
     click.echo(build_brief(env.store, _incident(env, incident), env.config,
-                           now=env.clock()).to_markdown(env.zone()), nl=False)
+                           now=env.clock()).to_markdown(env.incident_zone(found)), nl=False)
 
 
 COMMANDS = [checklist, check, hypothesis, hypotheses, likelihood, conclude, task, tasks, done,

@@ -278,13 +278,14 @@ def record_silence(store: Store, alert: AlertRow, silence_id: str, *, until: str
     return find_alert(store, alert.id)
 
 
-def declare_from_alert(store: Store, alert: AlertRow, *, severity: str, author: str) -> Incident:
+def declare_from_alert(store: Store, alert: AlertRow, *, severity: str, author: str,
+                       zone: str | None = None) -> Incident:
     """Declare an incident titled after the alert and attach the alert to it."""
     from firedesk.store.incidents import declare_incident
 
     incident = declare_incident(store, alert.title, severity=severity, author=author,
                                 service=alert.service,
-                                summary=alert.annotations.get("description"))
+                                summary=alert.annotations.get("description"), zone=zone)
     attach_alert(store, alert, incident, author=author)
     return incident
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-from firedesk.clock import format_duration, parse_utc, to_iso
+from firedesk.clock import format_duration, parse_utc, show_time, to_iso
 from firedesk.config import Config
 from firedesk.errors import InvalidInput, NotFound
 from firedesk.model import Event, Incident
@@ -235,8 +235,7 @@ class HandoverBrief:
         def t(stored: str | datetime | None) -> str:
             if not stored:
                 return "-"
-            moment = parse_utc(stored) if isinstance(stored, str) else stored
-            return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+            return show_time(stored, zone, date=True)
 
         def md(text: str | None) -> str:
             return one_line(text or "").replace("|", "\\|")

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterable
 
 from firedesk.cadence import last_update_at, update_due_at
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import display_zone, format_duration, parse_utc, show_time
 from firedesk.config import Config
 from firedesk.roles.catalog import record_problem
 from firedesk.errors import InvalidInput
@@ -207,11 +207,7 @@ def change_counts(store: Store, incident: Incident) -> dict[str, int]:
 
 
 def _utc(stored: str | None, zone: tzinfo = timezone.utc) -> str:
-    if not stored:
-        return "-"
-    moment = parse_utc(stored).astimezone(zone)
-    label = "UTC" if zone is timezone.utc else moment.tzname() or ""
-    return f"{moment:%H:%M} {label}".strip()
+    return show_time(stored, zone) if stored else "-"
 
 
 def _change_line(event: Event) -> str:
@@ -227,11 +223,14 @@ def _change_line(event: Event) -> str:
 
 def compose_update(
     store: Store, incident: Incident, config: Config | None = None, *, template: str = "conditions",
-    now: datetime | None = None, zone: tzinfo = timezone.utc, limit: int = 12,
+    now: datetime | None = None, zone: tzinfo | None = None, limit: int = 12,
 ) -> str:
-    """A draft update pre-filled from what changed since the last one, to edit and send."""
+    """A draft update pre-filled from what changed since the last one, to edit and send;
+    times in `zone` (default: the incident's display zone), labelled."""
     template = parse_template_name(template)
     incident = resolve_incident(store, incident.id)  # fresh: the caller's copy may be stale
+    if zone is None:
+        zone = display_zone(incident.zone, config.clock if config else None)
     now = now or store.clock()
     counts = change_counts(store, incident)
     impact = impact_for(store, incident.id)
@@ -241,8 +240,7 @@ def compose_update(
     head = f"{incident.key} · {incident.severity} · {incident.status} — {incident.title}"
     impact_line = (f"Impact: {impact.describe()}, since {_utc(impact.since, zone)}."
                    if impact else "Impact: not yet known.")
-    next_line = (f"Next update by {next_due.astimezone(zone):%H:%M} "
-                 f"{'UTC' if zone is timezone.utc else next_due.astimezone(zone).tzname()}."
+    next_line = (f"Next update by {show_time(next_due, zone, now=now)}."
                  if next_due else "No further updates planned.")
     if template == "executive":
         moved = [f"{n} {one if n == 1 else many}" for kind, one, many in (

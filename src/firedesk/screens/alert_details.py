@@ -8,6 +8,7 @@ worker (the first 64 KiB; storms can be megabytes).
 from __future__ import annotations
 
 import json
+from datetime import timezone
 
 from rich.text import Text
 from textual import work
@@ -17,15 +18,26 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from firedesk.clock import TimeView
 from firedesk.intake.triage import AlertRow, raw_body
 from firedesk.text import one_line, visible
 
 RAW_LIMIT = 65536
 
 
-def describe_alert(alert: AlertRow) -> Text:
-    """The alert's fields as plain text lines (no markup anywhere)."""
+def describe_alert(alert: AlertRow, times: TimeView | None = None) -> Text:
+    """The alert's fields as plain text lines (no markup anywhere); times in the reader's
+    view, labelled (a time the sender got wrong is shown as sent)."""
     text = Text()
+    times = times or TimeView(timezone.utc)
+
+    def when(stored: str | None) -> str:
+        if not stored:
+            return "-"
+        try:
+            return times.time(stored, date=True)
+        except ValueError:
+            return stored
 
     def line(label: str, value: object) -> None:
         text.append(f"{label:<13}", "bold")
@@ -36,13 +48,14 @@ def describe_alert(alert: AlertRow) -> Text:
     line("severity", f"{alert.severity} (source said: {alert.severity_raw or '-'})")
     line("source", f"{alert.source} · key {alert.dedup_key}")
     line("service", alert.service or "-")
-    line("seen", f"{alert.count}× · first {alert.first_seen} · last {alert.last_seen}")
-    line("started", alert.starts_at or "-")
+    line("seen", f"{alert.count}× · first {when(alert.first_seen)} · last "
+                 f"{when(alert.last_seen)}")
+    line("started", when(alert.starts_at))
     if alert.ends_at or alert.resolved_at:
-        line("ended", alert.ends_at or alert.resolved_at)
-    line("acked by", f"{alert.acked_by} at {alert.acked_at}" if alert.acked_by else "-")
+        line("ended", when(alert.ends_at or alert.resolved_at))
+    line("acked by", f"{alert.acked_by} at {when(alert.acked_at)}" if alert.acked_by else "-")
     if alert.snoozed_until:
-        line("snoozed", f"until {alert.snoozed_until}: {alert.snooze_reason or ''}")
+        line("snoozed", f"until {when(alert.snoozed_until)}: {alert.snooze_reason or ''}")
     if alert.noise:
         line("noise", "marked as noise")
     if alert.silence_id:
@@ -89,7 +102,8 @@ class AlertDetails(ModalScreen[None]):
             yield Label(one_line(f"Alert {self.alert.id}: {self.alert.title}", 100),
                         classes="dialog-title", markup=False)
             with VerticalScroll(id="alert-details-body"):
-                yield Static(describe_alert(self.alert), id="alert-fields", markup=False)
+                yield Static(describe_alert(self.alert, self.app.times), id="alert-fields",
+                             markup=False)
                 yield Label("raw body (last delivery)", classes="dialog-title", markup=False)
                 yield Static("reading…", id="alert-raw", markup=False)
             yield Label("↑↓ PgUp PgDn scroll · Esc close", classes="dialog-hint", markup=False)

@@ -84,7 +84,8 @@ class HandoverScreen(ModalScreen[None]):
     def reload(self) -> None:
         app = self.app
         with app.read_lock:
-            data = load_handover(app.reader, self.incident_id, app.config, app.clock(), app.zone)
+            data = load_handover(app.reader, self.incident_id, app.config, app.clock(),
+                                 app.times.zone)
         app.call_from_thread(self._show, data)
 
     def _show(self, data: HandoverData) -> None:

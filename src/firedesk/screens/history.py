@@ -24,7 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import TimeView, format_duration, parse_utc
 from firedesk.model import Incident
 from firedesk.review.replay import Replay, ReplayState
 from firedesk.review.search import SimilarIncident, similar_to_incident
@@ -77,11 +77,12 @@ def _duration(incident: Incident) -> str:
     return format_duration(parse_utc(incident.resolved_at) - parse_utc(incident.declared_at))
 
 
-def replay_text(state: ReplayState, zone, position: str) -> Text:  # noqa: ANN001
-    """The replay pane's text: every record string made visible, never markup."""
+def replay_text(state: ReplayState, times: TimeView, position: str) -> Text:
+    """The replay pane's text: every record string made visible, never markup; times in
+    the reader's view, labelled (the day named when it is not the moment's own)."""
     text = Text()
-    moment = parse_utc(state.at).astimezone(zone)
-    text.append(f"{state.key} at {moment:%Y-%m-%d %H:%M:%S %Z}", "bold")
+    moment = parse_utc(state.at)
+    text.append(f"{state.key} at {times.time(moment, date=True)}", "bold")
     text.append(f"   {position}\n", "dim")
     if not state.declared:
         text.append("not declared yet\n")
@@ -100,16 +101,15 @@ def replay_text(state: ReplayState, zone, position: str) -> Text:  # noqa: ANN00
                 or "none")
     text.append("\nlast update: ", "bold")
     if state.last_update:
-        at = parse_utc(state.last_update["at"]).astimezone(zone)
-        text.append(f"{at:%H:%M} {one_line(state.last_update['author'])}: ")
+        at = times.time(state.last_update["at"], now=moment)
+        text.append(f"{at} {one_line(state.last_update['author'])}: ")
         text.append(visible(state.last_update["text"], multiline=True))
     else:
         text.append("none yet")
     if state.recent:
-        text.append("\n\ntimeline up to here:\n", "bold")
+        text.append(f"\n\ntimeline up to here ({times.label(moment)}):\n", "bold")
         for entry in state.recent:
-            at = parse_utc(entry["at"]).astimezone(zone)
-            text.append(f"{at:%H:%M} ", "dim")
+            text.append(f"{times.time(entry['at'], now=moment, label_zone=False)} ", "dim")
             body = entry["text"]
             kind = "" if body.startswith(f"{entry['kind']}: ") else f" {entry['kind']}:"
             text.append(f"{one_line(entry['author'], 16)}{kind} ")
@@ -188,13 +188,13 @@ class HistoryScreen(Screen):
         if not incidents:
             options.add_option(Option("No incidents in the record yet.", disabled=True))
             return
-        zone = self.app.zone
         for i in incidents:
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append(f"{i.key:<8}", "bold")
             text.append(f"{i.severity} ")
             text.append(f"{_duration(i):>8}  ")
-            text.append(f"{parse_utc(i.declared_at).astimezone(zone):%Y-%m-%d}  ", "dim")
+            text.append(f"{self.app.time_view_for(i.zone).time(i.declared_at, date=True)}  ",
+                        "dim")
             text.append(one_line(i.title, 100))
             options.add_option(Option(text, id=str(i.id)))
         options.highlighted = min(highlighted or 0, len(incidents) - 1)
@@ -208,7 +208,9 @@ class HistoryScreen(Screen):
         app = self.app
         with app.read_lock:
             incident = resolve_incident(app.reader, incident_id)
-            opened = Opened(incident, Replay(app.reader, incident),
+            opened = Opened(incident, Replay(app.reader, incident,
+                                             cadence_minutes=app.config.cadence_minutes,
+                                             alert_window=app.config.clock.alert_window),
                             SimilarPast.load(app.reader, incident, app.config))
         app.call_from_thread(self.show_opened, opened)
 
@@ -224,7 +226,13 @@ class HistoryScreen(Screen):
             return
         state = self.opened.replay.at(self.moments[self.position])
         where = f"moment {self.position + 1} of {len(self.moments)}"
-        self.query_one("#replay", Static).update(replay_text(state, self.app.zone, where))
+        times = self.app.time_view_for(self.opened.incident.zone)
+        self.query_one("#replay", Static).update(replay_text(state, times, where))
+
+    def times_changed(self) -> None:
+        """F8: the replay and the list again, in the zone now chosen."""
+        self.show_moment()
+        self.show_list(self.incidents)
 
     def _step(self, to: int) -> None:
         if self.moments:

@@ -16,7 +16,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label
 
-from firedesk.clock import parse_when, to_iso
+from firedesk.clock import (
+    NeedsDate, backdate_parts, display_zone, split_backdate, to_iso, understood,
+)
 from firedesk.errors import FiredeskError
 from firedesk.model import ENTRY_KINDS, SEVERITIES, STATUSES, Incident
 from firedesk.roles import BUILTIN_ROLES, Role, role_catalog
@@ -41,7 +43,8 @@ CAPABILITY_PANES = (
     ("who_to_wake", WhoToWake, "Who to wake", "who-to-wake"),
 )
 ENTRY_KEYS = {"note": "n", "hypothesis": "h", "action": "a", "decision": "d", "update": "u"}
-ENTRY_HINT = "{key} {kind}: type, Enter records · @14:02 text backdates · Esc leaves"
+ENTRY_HINT = ("{key} {kind}: type, Enter records · @14:02 text backdates (incident's zone; "
+              "@14:02 IST names one) · Esc leaves")
 
 
 def record_entry(store, incident: Incident, text: str, *, kind: str, author: str,  # noqa: ANN001
@@ -50,14 +53,6 @@ def record_entry(store, incident: Incident, text: str, *, kind: str, author: str
     event = add_entry(store, incident, text, author=author, kind=kind, at=at)
     save_draft(store, incident.id, author, "")
     return event
-
-
-def split_backdate(line: str, now, zone) -> tuple[str, str | None]:  # noqa: ANN001
-    """`@14:02 text` → (text, ISO time); plain text → (text, None). Bad times raise."""
-    if not line.startswith("@"):
-        return line, None
-    when, _, rest = line[1:].partition(" ")
-    return rest.strip(), to_iso(parse_when(when, now, zone))
 
 
 class IncidentScreen(Screen):
@@ -81,6 +76,7 @@ class IncidentScreen(Screen):
         Binding("f4", "compose_update", "Write update…", show=False, id="compose-update"),
         Binding("f5", "work", "Tasks & hypotheses", show=False, id="work"),
         Binding("f6", "handover", "Handover brief", show=False, id="handover"),
+        Binding("f9", "set_zone", "Set the incident's zone…", show=False, id="set-zone"),
     ]
 
     def __init__(self, incident_id: int) -> None:
@@ -105,14 +101,14 @@ class IncidentScreen(Screen):
         yield IncidentHeader(app.clock, app.config.cadence_minutes, id="header")
         with Horizontal(id="body"):
             with Pane(title="Timeline", id="timeline-pane"):
-                yield Timeline(app.actor, app.zone, app.clock, id="timeline")
+                yield Timeline(app.actor, app.times, app.clock, id="timeline")
                 with Horizontal(id="entry-line"):
                     yield Label("note ›", id="entry-kind", markup=False)
                     yield TextInput(placeholder=self._hint(), id="entry", select_on_focus=False,
                                     clear_on_submit=True)
             with Vertical(id="side"):
                 with Pane(title="Roles", id="roles-pane"):
-                    yield RolesBoard(self.roles, app.zone, app.clock, id="roles")
+                    yield RolesBoard(self.roles, app.times, app.clock, id="roles")
                 for name, cls, title, dom_id in CAPABILITY_PANES:
                     with Pane(title=title, id=f"{dom_id}-pane"):
                         yield cls(id=dom_id)
@@ -173,12 +169,14 @@ class IncidentScreen(Screen):
                 a for a in dict.fromkeys(e.author for e in view.events) if a not in self.view.roster]
         self.view = view
         self.incident = view.incident
-        self.query_one("#header", IncidentHeader).show(view.incident, view.last_update_at)
+        times = self.app.times = self.app.time_view_for(view.incident.zone)
+        self.query_one("#header", IncidentHeader).show(view.incident, view.last_update_at, times)
         timeline = self.query_one("#timeline", Timeline)
+        timeline.set_times(times)
         if not timeline.events and view.has_older:
             timeline.has_older = True
         timeline.append(view.events)
-        self.query_one("#roles", RolesBoard).show(view.tenures)
+        self._show_roles(view, times)
         for name, cls, _, dom_id in CAPABILITY_PANES:
             if name not in view.panes and name not in view.pane_errors:
                 continue  # paced: not read this time
@@ -198,6 +196,21 @@ class IncidentScreen(Screen):
                                 title="Draft restored", markup=False, timeout=8)
         if view.more_new:
             self._dirty = True  # a flood: read the next batch once this one is shown
+
+    def times_changed(self) -> None:
+        """F8: every pane again, in the zone now chosen."""
+        view = self.view
+        if view is not None:
+            times = self.app.times = self.app.time_view_for(view.incident.zone)
+            self.query_one("#header", IncidentHeader).show(view.incident, view.last_update_at,
+                                                           times)
+            self.query_one("#timeline", Timeline).set_times(times)
+            self._show_roles(view, times)
+        self.reload(everything=True)
+
+    def _show_roles(self, view: IncidentView, times) -> None:  # noqa: ANN001 (TimeView)
+        self.query_one("#roles-pane", Pane).border_title = f"Roles ({times.label(self.app.clock())})"
+        self.query_one("#roles", RolesBoard).show(view.tenures, times)
 
     def _pane_trouble(self, pane: str, problem: str) -> None:
         """Say once that a pane failed (reloads come every change; notices must not)."""
@@ -242,13 +255,46 @@ class IncidentScreen(Screen):
         try:
             if incident is None:
                 raise FiredeskError("the incident is still loading; try again in a moment")
-            text, at = split_backdate(line, app.clock(), app.zone)
+            zone = display_zone(incident.zone, app.config.clock)
+            text, at = split_backdate(line, app.clock(), zone)
             if not text:
                 raise FiredeskError("write the entry after the time: @14:02 what happened")
+        except NeedsDate as exc:
+            self._ask_earlier_day(incident, sent, exc, zone)
+            return
         except FiredeskError as exc:
             self._give_back(sent)
             app.notify(str(exc), title="Not recorded", severity="error", markup=False)
             return
+        self._record_line(incident, sent, text, at)
+
+    def _ask_earlier_day(self, incident: Incident, sent: str, exc: NeedsDate, zone) -> None:  # noqa: ANN001
+        """`@HH:MM` still ahead today: ask before recording it on the day before; a "no"
+        gives the text back to edit."""
+        from firedesk.screens.choice import ChoiceScreen
+
+        when = understood(exc.candidate, zone)
+        text, at = backdate_parts(sent.strip())[1], to_iso(exc.candidate)
+        if not text:
+            self._give_back(sent)
+            self.app.notify("write the entry after the time: @14:02 what happened",
+                            title="Not recorded", severity="error", markup=False)
+            return
+        record = f"record at {when}"
+
+        def chosen(answer: str | None) -> None:
+            if answer == record:
+                self._record_line(incident, sent, text, at)
+            else:
+                self._give_back(sent)
+            self.query_one("#entry", Input).focus()
+
+        self.app.push_screen(ChoiceScreen(f"{str(exc).split(';')[0]}. Record it on the day "
+                                          "before?", [record, "no, keep editing"], None),
+                             chosen)
+
+    def _record_line(self, incident: Incident, sent: str, text: str, at: str | None) -> None:
+        app = self.app
         app.run_write(record_entry, incident, text, kind=self.entry_kind, author=app.actor,
                       at=at, failed=lambda _error: self._give_back(sent))
 
@@ -324,6 +370,28 @@ class IncidentScreen(Screen):
                                    done=f"{what} {current} → {value}")
 
         self.app.push_screen(ChoiceScreen(f"{incident.key} {what}", list(choices), current), chosen)
+
+    def action_set_zone(self) -> None:
+        """Choose the zone this incident's times are shown in, for everyone (recorded)."""
+        from firedesk.clock import zone_name
+        from firedesk.screens.response_form import ResponseForm
+        from firedesk.store import set_zone
+
+        incident = self.incident
+        if incident is None:
+            return
+        app = self.app
+        current = zone_name(display_zone(incident.zone, app.config.clock))
+
+        def chosen(values: dict | None) -> None:
+            if values and values["zone"].strip():
+                app.run_write(set_zone, incident, values["zone"], author=app.actor,
+                              default=app.config.clock.zone, done="zone recorded")
+
+        app.push_screen(ResponseForm(
+            f"{incident.key}: show its times, for everyone, in (now {current})",
+            [("zone", "Zone:", "", "UTC, Asia/Kolkata, Europe/Berlin, America/Sao_Paulo",
+              True)]), chosen)
 
     # -- layout ----------------------------------------------------------------------------
 

@@ -99,7 +99,7 @@ class PickerScreen(Screen):
         text.append(f"{incident.key:<7}", "bold")
         text.append(f"{incident.severity}  ", "bold" if incident.is_open else "")
         text.append(incident.status.upper() if not incident.is_open else incident.status)
-        when = f"{start.astimezone(self.app.zone):%b %d %H:%M}"
+        when = self.app.time_view_for(incident.zone).time(start, date=True)
         age = f"open {format_duration(now - start)}" if incident.is_open else f"declared {when}"
         text.append(f"  {age}\n", "dim")
         text.append(f"       {one_line(incident.title, 120)}")
@@ -150,7 +150,7 @@ class PickerScreen(Screen):
             if form:
                 self.app.run_write(declare_incident, form["title"], severity=form["severity"],
                                    service=form["service"], author=self.app.actor,
-                                   done="Declared", then=lambda inc: self.app.open_incident(inc.id))
+                                   zone=self.app.config.clock.zone, done="Declared", then=lambda inc: self.app.open_incident(inc.id))
 
         self.app.push_screen(DeclareScreen(), declared)
 

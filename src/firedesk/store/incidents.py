@@ -15,7 +15,7 @@ from firedesk.store.timeline import append_event
 
 _INCIDENT_COLUMNS = (
     "id, title, severity, status, service, summary, declared_by, declared_at, "
-    "resolved_at, updated_at"
+    "resolved_at, updated_at, zone"
 )
 _REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
 
@@ -99,27 +99,52 @@ def list_incidents(store: Store, *, include_resolved: bool = True, limit: int | 
 
 def declare_incident(
     store: Store, title: str, *, severity: str, author: str, service: str | None = None,
-    summary: str | None = None, at: str | None = None,
+    summary: str | None = None, at: str | None = None, zone: str | None = None,
 ) -> Incident:
-    """Open a new incident, status `investigating`, and record its declaration."""
+    """Open a new incident, status `investigating`, and record its declaration (with its
+    display zone, when one is given)."""
     _require_text(title, "title")
     severity = parse_severity(severity)
+    zone = _zone_name(zone) if zone else None
     with store.write() as conn:
         now = store.now()
         declared_at = at or now
         cursor = conn.execute(
             "INSERT INTO incidents (title, severity, status, service, summary, declared_by, "
-            "declared_at, updated_at) VALUES (?, ?, 'investigating', ?, ?, ?, ?, ?)",
-            (title, severity, service, summary, author, declared_at, now),
+            "declared_at, updated_at, zone) VALUES (?, ?, 'investigating', ?, ?, ?, ?, ?, ?)",
+            (title, severity, service, summary, author, declared_at, now, zone),
         )
         incident_id = cursor.lastrowid
         append_event(
             store, incident_id=incident_id, kind="declared", author=author, text=title,
             at=declared_at,
             data={"severity": severity, "status": "investigating", "service": service,
-                  "summary": summary},
+                  "summary": summary, **({"zone": zone} if zone else {})},
         )
     return resolve_incident(store, incident_id)
+
+
+def _zone_name(zone: str) -> str:
+    from firedesk.clock import zone_name, zone_named
+
+    return zone_name(zone_named(zone))
+
+
+def set_zone(store: Store, incident: Incident, zone: str, *, author: str,
+             default: str = "UTC") -> Event | None:
+    """Show the incident's times in `zone` from now on (recorded on its timeline); None
+    when that is already its zone. `default` is the zone it had without one of its own."""
+    name = _zone_name(zone)
+    with store.write() as conn:
+        current = conn.execute("SELECT zone FROM incidents WHERE id = ?",
+                               (incident.id,)).fetchone()[0] or default
+        if current == name:
+            return None
+        conn.execute("UPDATE incidents SET zone = ?, updated_at = ? WHERE id = ?",
+                     (name, store.now(), incident.id))
+        return append_event(store, incident_id=incident.id, kind="zone", author=author,
+                            text=f"times shown in {name} (was {current})",
+                            data={"from": current, "to": name})
 
 
 def add_entry(
@@ -275,8 +300,8 @@ def load_draft(store: Store, incident_id: int, person: str) -> str | None:
 
 def state_mismatches(store: Store) -> Iterable[str]:
     """Incidents whose current status or severity differs from what their events say."""
-    for row in store.query("SELECT id, status, severity FROM incidents"):
-        for kind, column in (("status", "status"), ("severity", "severity")):
+    for row in store.query("SELECT id, status, severity, zone FROM incidents"):
+        for kind, column in (("status", "status"), ("severity", "severity"), ("zone", "zone")):
             last = store.query_one(
                 "SELECT kind, data FROM events WHERE incident_id = ? AND kind IN ('declared', ?) "
                 "ORDER BY id DESC LIMIT 1", (row["id"], kind),

@@ -96,3 +96,9 @@ def m001_record(db: Database) -> None:
         )
         """
     )
+
+
+@core()
+def m002_incident_zone(db: Database) -> None:
+    """Each incident's display zone (NULL: the config's `[clock] zone`)."""
+    db.execute("ALTER TABLE incidents ADD COLUMN zone TEXT")

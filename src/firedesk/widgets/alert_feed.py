@@ -358,7 +358,8 @@ class AlertFeed(Vertical, can_focus=False):
             if not values:
                 return
             self.app.run_write(declare_from_alert, alert, severity=values["choice"],
-                               author=self.app.actor, done="incident declared",
+                               author=self.app.actor, zone=self.app.config.clock.zone,
+                               done="incident declared",
                                then=lambda incident: self.app.open_incident(incident.id))
 
         chosen = "SEV2" if alert.severity == "critical" else "SEV3"

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import format_duration
 from firedesk.response.checklist import STATE_WORDS, ChecklistItem, check_item
 from firedesk.response.views import ChecklistView, checklist_view
 from firedesk.text import one_line
@@ -120,7 +120,7 @@ class ChecklistPane(Vertical):
         if impact is None:
             line.update("Impact: not recorded (m)")
             return
-        since = parse_utc(impact.since).astimezone(self.app.zone).strftime("%H:%M")
+        since = self.app.times.time(impact.since, now=self.app.clock()) if impact.since else "-"
         line.update(one_line(f"Impact: {impact.describe()} since {since}"))
 
     def _show_summary(self, data: ChecklistView) -> None:
@@ -216,7 +216,7 @@ class ChecklistPane(Vertical):
 
     def action_impact(self) -> None:
         """State what is affected, for how many customers, since when."""
-        from firedesk.clock import parse_when, to_iso
+        from firedesk.clock import display_zone, parse_when, to_iso
         from firedesk.errors import FiredeskError
         from firedesk.response.impact import SCOPE_WORDS, record_impact
         from firedesk.screens.response_form import ResponseForm
@@ -233,7 +233,8 @@ class ChecklistPane(Vertical):
             since = None
             if values["since"]:
                 try:
-                    since = to_iso(parse_when(values["since"], app.clock(), app.zone))
+                    zone = display_zone(incident.zone, app.config.clock)
+                    since = to_iso(parse_when(values["since"], app.clock(), zone))
                 except FiredeskError as exc:
                     app.notify(str(exc), title="Not recorded", severity="error", markup=False)
                     return
@@ -243,7 +244,8 @@ class ChecklistPane(Vertical):
         app.push_screen(ResponseForm(
             f"{incident.key} impact: what is affected, for whom, since when?",
             [("what", "Affected:", one_line(current.what) if current else "", "e.g. EU checkout fails", True),
-             ("since", "Since (HH:MM, blank = as before):", "", "14:02", False)],
+             ("since", "Since (HH:MM in the incident's zone, or 14:02 IST; blank = as before):", "",
+              "14:02", False)],
             choices=list(SCOPE_WORDS.items()), chosen=current.scope if current else "unknown",
         ), chosen)
 

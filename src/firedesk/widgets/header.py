@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label
 
 from firedesk.cadence import update_due_at
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import TimeView, format_duration, parse_utc
 from firedesk.model import Incident
 from firedesk.text import one_line
 
@@ -38,21 +38,25 @@ class IncidentHeader(Horizontal):
         self.cadence = cadence
         self.incident: Incident | None = None
         self.last_update_at: str | None = None
+        self.times: TimeView | None = None
 
     def compose(self) -> ComposeResult:
         yield Label("…", id="hdr-key", markup=False)
         yield Label("", id="hdr-severity", markup=False)
         yield Label("", id="hdr-status", markup=False)
         yield Label("", id="hdr-title", markup=False)
+        yield Label("", id="hdr-clock", markup=False)
         yield Label("", id="hdr-elapsed", markup=False)
         yield Label("", id="hdr-due", markup=False)
 
     def on_mount(self) -> None:
         self.set_interval(1, self.tick)
 
-    def show(self, incident: Incident, last_update_at: str | None) -> None:
+    def show(self, incident: Incident, last_update_at: str | None,
+             times: TimeView | None = None) -> None:
         self.incident = incident
         self.last_update_at = last_update_at
+        self.times = times or self.times
         self.query_one("#hdr-key", Label).update(incident.key)
         severity = self.query_one("#hdr-severity", Label)
         severity.update(incident.severity)
@@ -68,6 +72,9 @@ class IncidentHeader(Horizontal):
         if incident is None:
             return
         now = self.clock()
+        if self.times is not None:
+            # The clock names the zone every time on screen is in, and whose zone it is.
+            self.query_one("#hdr-clock", Label).update(self.times.caption(now))
         end = parse_utc(incident.resolved_at) if incident.resolved_at else now
         elapsed = format_duration(end - parse_utc(incident.declared_at))
         self.query_one("#hdr-elapsed", Label).update(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -11,7 +9,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from firedesk.clock import format_duration, parse_utc
+from firedesk.clock import TimeView, format_duration, parse_utc
 from firedesk.model import RoleTenure
 from firedesk.roles import Role
 from firedesk.text import one_line
@@ -32,10 +30,10 @@ class RolesBoard(Vertical):
 
     HELP_TITLE = "Roles"
 
-    def __init__(self, roles: list[Role], zone: tzinfo, clock, **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, roles: list[Role], times: TimeView, clock, **kwargs) -> None:  # noqa: ANN001
         super().__init__(**kwargs)
         self.roles = roles
-        self.zone = zone
+        self.times = times
         self.clock = clock
         self.tenures: list[RoleTenure] = []
 
@@ -55,13 +53,15 @@ class RolesBoard(Vertical):
         if not holders:
             text.append("unassigned", "dim italic")
         for number, tenure in enumerate(holders):
-            since = parse_utc(tenure.since).astimezone(self.zone).strftime("%H:%M")
+            # The pane's title names the zone; the board is too narrow to repeat it.
+            since = self.times.time(tenure.since, now=self.clock(), label_zone=False)
             text.append(("" if number == 0 else ", ") + one_line(tenure.person, 16), "bold")
             text.append(f" {since}", "dim")
         return text
 
-    def show(self, tenures: list[RoleTenure]) -> None:
+    def show(self, tenures: list[RoleTenure], times: TimeView | None = None) -> None:
         self.tenures = tenures
+        self.times = times or self.times
         options = self.query_one("#roles-list", OptionList)
         highlighted = options.highlighted
         for index, role in enumerate(self.roles):
@@ -100,13 +100,13 @@ class RolesBoard(Vertical):
         for tenure in holders:
             since = parse_utc(tenure.since)
             text.append(f"{one_line(tenure.person)} is {role.name} since "
-                        f"{since.astimezone(self.zone).strftime('%H:%M')} "
+                        f"{self.times.time(since, now=now)} "
                         f"({format_duration(now - since)})\n", "bold")
         earlier = [t for t in self.tenures if t.role == role.name and t.until is not None]
         if earlier:
             text.append("before: " + ", ".join(
-                f"{one_line(t.person)} {parse_utc(t.since).astimezone(self.zone):%H:%M}–"
-                f"{parse_utc(t.until).astimezone(self.zone):%H:%M}" for t in earlier) + "\n", "dim")
+                f"{one_line(t.person)} {self.times.time(t.since, now=now, label_zone=False)}–"
+                f"{self.times.time(t.until, now=now)}" for t in earlier) + "\n", "dim")
         for duty in role.duties:
             text.append(f"• {one_line(duty)}\n")
         text.append(f"Press {role.key} (or Enter here) to assign." if role.key

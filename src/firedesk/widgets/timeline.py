@@ -7,7 +7,8 @@ when the reader scrolls to the top), are wrapped once per width into cached stri
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from functools import lru_cache
+
 
 from rich.style import Style
 from rich.text import Text
@@ -17,7 +18,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from firedesk.clock import parse_utc
+from firedesk.clock import TimeView, day_line, parse_utc
 from firedesk.model import Event
 from firedesk.text import one_line, visible
 
@@ -31,11 +32,11 @@ KIND_LABELS = {
     "task": "task", "task-done": "task ✓", "task-dropped": "task ✗", "task-check-in": "check-in",
     "impact": "impact", "update-delivery": "sent", "handover-offered": "handover",
     "handover-accepted": "handover", "handover-withdrawn": "handover", "paged": "paged",
-    "published": "publish",
+    "published": "publish", "zone": "zone",
 }
 SYSTEM_KINDS = {"declared", "status", "severity", "role", "alert.attach", "alert.ack",
                 "alert.snooze", "alert.noise", "alert.silence", "hypothesis-tracked",
-                "task-check-in", "update-delivery", "published"}
+                "task-check-in", "update-delivery", "published", "zone"}
 AUTHOR_WIDTH = 10
 # While following the newest entries the timeline holds at most this many (+ slack).
 KEEP_EVENTS = 2000
@@ -43,19 +44,27 @@ TRIM_SLACK = 500
 KIND_WIDTH = 9
 
 
-def event_time(event: Event, zone: tzinfo, today: datetime) -> str:
-    """Local `HH:MM`; with the date when it is not today (where the reader is)."""
-    moment = parse_utc(event.at).astimezone(zone)
-    if moment.date() == today.astimezone(zone).date():
-        return moment.strftime("%H:%M")
-    return moment.strftime("%b%d %H:%M")
+def event_time(event: Event, times: TimeView) -> str:
+    """`HH:MM` in the view's zone; the day and the zone are on the day line above."""
+    return times.time(event.at, label_zone=False)
 
 
-def backdated_note(event: Event, zone: tzinfo) -> str:
-    """` (entered 14:10)` when the entry was backdated by more than a minute."""
+def event_day(event: Event, times: TimeView) -> str:
+    """The day line an entry sits under: `── Sun 22 Nov 2026 (UTC) ──`."""
+    return _day_line(event.at, times.zone)
+
+
+@lru_cache(maxsize=1 << 14)
+def _day_line(at: str, zone) -> str:  # noqa: ANN001 (tzinfo)
+    # Re-wrapping thousands of entries asks this for each: one parse per instant and zone.
+    return f"── {day_line(at, zone)} ──"
+
+
+def backdated_note(event: Event, times: TimeView) -> str:
+    """` (entered 14:10 UTC)` when the entry was backdated by more than a minute."""
     at, recorded = parse_utc(event.at), parse_utc(event.recorded_at)
     if (recorded - at).total_seconds() > 60:
-        return f" (entered {recorded.astimezone(zone).strftime('%H:%M')})"
+        return f" (entered {times.time(recorded, now=at)})"
     return ""
 
 
@@ -119,10 +128,10 @@ class Timeline(ScrollView, can_focus=True):
             super().__init__()
             self.before_id = before_id
 
-    def __init__(self, actor: str, zone: tzinfo, clock, **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, actor: str, times: TimeView, clock, **kwargs) -> None:  # noqa: ANN001
         super().__init__(**kwargs)
         self.actor = actor
-        self.zone = zone
+        self.times = times
         self.clock = clock
         self.events: list[Event] = []
         self.has_older = False
@@ -143,6 +152,7 @@ class Timeline(ScrollView, can_focus=True):
         fresh = [e for e in events if e.id > self.last_id]
         if not fresh:
             return
+        before = self.events[-1] if self.events else None
         self.events.extend(fresh)
         if self.follow and len(self.events) > KEEP_EVENTS + TRIM_SLACK:
             # The reader is at the bottom: let go of the oldest (read again from the record
@@ -152,7 +162,7 @@ class Timeline(ScrollView, can_focus=True):
             if self._width:
                 self._lines = self._render_events(self.events)
         elif self._width:
-            self._lines.extend(self._render_events(fresh))
+            self._lines.extend(self._render_events(fresh, before))
         self._resize()
         if self.follow:
             self._follow_newest()
@@ -167,9 +177,14 @@ class Timeline(ScrollView, can_focus=True):
             return
         self.events[:0] = older
         added = self._render_events(older) if self._width else []
+        removed = 0
+        if added and self._lines and (event_day(older[-1], self.times)
+                                      == event_day(self.events[len(older)], self.times)):
+            del self._lines[0]  # the old first entry's day line: its day goes on from above
+            removed = 1
         self._lines[:0] = added
         self._resize()
-        self.scroll_to(y=self.scroll_y + len(added), animate=False, immediate=True)
+        self.scroll_to(y=self.scroll_y + len(added) - removed, animate=False, immediate=True)
 
     def visible_text(self) -> list[str]:
         """The plain text of every loaded line (what a test or benchmark looks for)."""
@@ -180,17 +195,32 @@ class Timeline(ScrollView, can_focus=True):
     def _text_width(self) -> int:
         return max(20, self.scrollable_content_region.width)
 
-    def _render_events(self, events: list[Event]) -> list[Strip]:
+    def set_times(self, times: TimeView) -> None:
+        """Show times in another zone (the reader toggled, or the incident's zone changed)."""
+        if times == self.times:
+            return
+        self.times = times
+        if self._width:
+            self._rebuild()
+
+    def _render_events(self, events: list[Event], before: Event | None = None) -> list[Strip]:
+        """Strips for `events`; a day line above the first and wherever the day changes
+        (`before`: the entry just above them, if any), so times keep one column."""
         console = self.app.console
         width = self._width
-        now = self.clock()
         styles = {name: self.get_component_rich_style(name)
                   for name in self.COMPONENT_CLASSES}
         narrow = width < 60
         strips: list[Strip] = []
+        day = event_day(before, self.times) if before is not None else None
         for event in events:
+            this_day = event_day(event, self.times)
+            if this_day != day:
+                day = this_day
+                line = Text(this_day, style=styles["timeline--system"], no_wrap=True, end="")
+                strips.append(Strip(list(line.render(console))).extend_cell_length(width))
             own = event.author == self.actor
-            time = event_time(event, self.zone, now)
+            time = event_time(event, self.times)
             kind = KIND_LABELS.get(event.kind, one_line(event.kind, KIND_WIDTH))
             author_width = AUTHOR_WIDTH if not narrow else 7
             author = one_line(event.author, author_width)
@@ -208,7 +238,7 @@ class Timeline(ScrollView, can_focus=True):
                 kind_style = styles["timeline--update"]
             head.append(f"{kind:<{KIND_WIDTH}}", kind_style)
             indent = head.cell_len
-            body_text = visible(event.text, multiline=True) + backdated_note(event, self.zone)
+            body_text = visible(event.text, multiline=True) + backdated_note(event, self.times)
             if event.corrects:
                 body_text = f"(corrects #{event.corrects}) " + body_text
             body = Text(body_text, style=styles["timeline--system"] if event.kind in SYSTEM_KINDS else Style(), end="")

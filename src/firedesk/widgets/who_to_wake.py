@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from firedesk.clock import parse_utc
+from firedesk.clock import label, parse_utc
 from firedesk.errors import FiredeskError
 from firedesk.oncall.pane import WakeView, next_service, oncall_for, wake_view
 from firedesk.oncall.wake import Candidate
@@ -123,7 +123,7 @@ class WhoToWake(Widget, can_focus=True):
                 title.append("nobody awake: start at tier 1", "bold")
             title.append(" · ")
         title.append(one_line(view.service or "no service", 40), "bold")
-        title.append(" at " + view.at.strftime("%H:%M UTC"), "dim")
+        title.append(" at " + self.app.times.time(view.at), "dim")
         if view.plan is not None:
             title.append("\n" + one_line(view.plan.policy, 120), "dim")
         heading(title)
@@ -258,7 +258,10 @@ def _candidate_prompt(candidate: Candidate, readiness: str | None = None) -> Tex
     text.append(f"  {one_line(candidate.state(), 40)}", "bold" if strong else "dim")
     if readiness:
         text.append(f" · {one_line(readiness, 80)}", "italic")
-    text.append(f"\n  {candidate.local_time.strftime('%a %H:%M')} {one_line(candidate.timezone, 32)}")
+    # Their own wall clock (is it 3 a.m. there?), named by their zone.
+    local = candidate.local_time
+    text.append(f"\n  {local:%a %H:%M} {label(local, local.tzinfo)} "
+                f"({one_line(candidate.timezone, 32)})")
     contact = next(iter(candidate.contacts.items()), None)
     if contact:
         text.append(f" · {contact[0]} {one_line(contact[1], 40)}", "dim")
