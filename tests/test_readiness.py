@@ -63,7 +63,7 @@ def test_cli_ready_and_wake_marks(store, clock, cli):
     result = cli("ready", "--as", "Ana", "PagerDuty", "Sentry", "AWS")
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Ana: readiness: missing CloudWatch logs, Production, SSH\n")
-    assert "  PagerDuty        ok       2026-11-22 00:00\n" in result.output
+    assert "  PagerDuty        ok       2026-11-22 00:00 UTC-03\n" in result.output
     result = cli("ready", "--as", "Ana", "Pager Duty")
     assert result.exit_code == 1
     assert "'Pager Duty' is not one of your checks" in result.output
