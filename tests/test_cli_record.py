@@ -90,8 +90,10 @@ def test_bad_input_is_one_line_on_stderr_and_writes_nothing(firedesk, args, mess
 
 
 def test_missing_directory_and_foreign_files(firedesk, tmp_path: Path) -> None:
-    result = firedesk("--db", str(tmp_path / "missing" / "f.db"), "incidents")
+    result = firedesk("--db", str(tmp_path / "missing" / "f.db"), "declare", "x", "-s", "2")
     assert result.returncode == 1 and "does not exist" in result.stderr
+    result = firedesk("--db", str(tmp_path / "missing" / "f.db"), "incidents")
+    assert result.returncode == 1 and "no record at" in result.stderr
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not sqlite at all" * 100)
     result = firedesk("--db", str(junk), "declare", "x", "--severity", "SEV2")
@@ -106,7 +108,7 @@ def test_unwritable_directory(firedesk, tmp_path: Path) -> None:
         pytest.skip("root can write anywhere")
     locked = tmp_path / "ro"
     locked.mkdir(mode=0o500)
-    result = firedesk("--db", str(locked / "f.db"), "incidents")
+    result = firedesk("--db", str(locked / "f.db"), "declare", "x", "-s", "2")
     assert result.returncode == 1 and "not writable" in result.stderr
 
 

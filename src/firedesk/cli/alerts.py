@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import click
 
-from firedesk.cli.env import Env
+from firedesk.cli.env import Env, reads_only
 from firedesk.cli.output import emit_json, local_time, safe, table
 from firedesk.errors import FiredeskError, InvalidInput
 
@@ -175,6 +175,7 @@ def _age(stored: str | None, now: datetime) -> str:
 @click.option("--incident", metavar="INCIDENT", help="Only alerts attached to this incident.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
+@reads_only
 def alerts_command(env: Env, status: str | None, incident: str | None, as_json: bool) -> None:
     """The alert feed: firing first, then by severity; one row per deduplicated alert."""
     from firedesk.intake.triage import list_alerts

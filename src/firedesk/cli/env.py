@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from pathlib import Path
+from typing import Any, Callable
 
 from firedesk.clock import Clock, local_zone, system_clock
 from firedesk.config import Config, load_config
@@ -14,6 +16,18 @@ from firedesk.errors import FiredeskError
 def default_db_path() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "firedesk" / "firedesk.db"
+
+
+def reads_only(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a command that only reads the record: it never creates, migrates or writes
+    it, and works on a read-only copy. Put it under `@pass_env`."""
+
+    @functools.wraps(command)
+    def wrapper(env: "Env", *args: Any, **kwargs: Any) -> Any:
+        env.readonly = True
+        return command(env, *args, **kwargs)
+
+    return wrapper
 
 
 class Env:
@@ -27,6 +41,9 @@ class Env:
         self.clock = clock
         self._config: Config | None = None
         self._store = None
+        # Set by read-only commands (verify, timeline, export, …): the record is opened
+        # `mode=ro`, never created or migrated, so it may sit on a read-only mount.
+        self.readonly = False
 
     @property
     def config(self) -> Config:
@@ -42,16 +59,20 @@ class Env:
             return Path(os.environ["FIREDESK_DB"]).expanduser()
         if self.config.db:
             return self.config.db.expanduser()
-        path = default_db_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
+        return default_db_path()
 
     @property
     def store(self):  # -> firedesk.store.Store
         if self._store is None:
             from firedesk.store import Store
 
-            self._store = Store(self.db_path, clock=self.clock)
+            path = self.db_path
+            if self.readonly:
+                self._store = Store(path, clock=self.clock, readonly=True)
+            else:
+                if path == default_db_path():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                self._store = Store(path, clock=self.clock)
         return self._store
 
     @property

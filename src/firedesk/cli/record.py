@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from firedesk.cli.env import Env
+from firedesk.cli.env import Env, reads_only
 from firedesk.cli.output import emit_json, local_time, safe, table
 from firedesk.clock import WHEN_HELP, parse_when, to_iso
 from firedesk.errors import FiredeskError
@@ -73,6 +73,7 @@ def declare(env: Env, title: str, severity: str, service: str | None, summary: s
 @click.option("--all", "show_all", is_flag=True, help="Include resolved incidents.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
+@reads_only
 def incidents(env: Env, show_all: bool, as_json: bool) -> None:
     """List incidents: open ones first, most severe first."""
     from firedesk.store import list_incidents
@@ -95,6 +96,7 @@ def incidents(env: Env, show_all: bool, as_json: bool) -> None:
 @click.argument("incident")
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
+@reads_only
 def show(env: Env, incident: str, as_json: bool) -> None:
     """Current state: status, severity, roles, update clock."""
     from firedesk.cli.state import incident_state
@@ -253,6 +255,7 @@ def severity(env: Env, incident: str, severity: str, note: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--utc", is_flag=True, help="Show times in UTC instead of the incident's zone.")
 @pass_env
+@reads_only
 def timeline(env: Env, incident: str, as_json: bool, utc: bool) -> None:
     """The incident's timeline, in the order things were recorded."""
     from datetime import timezone
@@ -282,6 +285,7 @@ def timeline(env: Env, incident: str, as_json: bool, utc: bool) -> None:
 
 @click.command()
 @pass_env
+@reads_only
 def verify(env: Env) -> None:
     """Prove the record is intact (integrity, hash chain, state)."""
     from firedesk.store import verify_chain

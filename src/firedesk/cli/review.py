@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from firedesk.cli.env import Env
+from firedesk.cli.env import Env, reads_only
 from firedesk.clock import WHEN_HELP
 from firedesk.cli.output import emit_json, local_time, safe, table
 from firedesk.errors import FiredeskError, InvalidInput
@@ -72,6 +72,7 @@ def _write_output(text: str, output: str | None) -> None:
 @click.option("--zone", metavar="TZ", help="The zone shown beside UTC (default: the "
               "incident's display zone).")
 @pass_env
+@reads_only
 def export(env: Env, incident: str, fmt: str, output: str | None, zone: str | None) -> None:
     """The postmortem of INCIDENT, built from the record (same record, same bytes)."""
     from firedesk.review.export import build_postmortem, render
@@ -170,6 +171,7 @@ def publish(env: Env, incident: str, again: bool, zone: str | None) -> None:
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
+@reads_only
 def search(env: Env, query: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Search incidents, timeline entries and alerts (best match first)."""
     from firedesk.review.search import search as run_search
@@ -222,6 +224,7 @@ def _minutes(seconds: float | None) -> str:
 @click.option("--since", metavar="DATE", help="Only incidents declared since DATE (or 30d).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
+@reads_only
 def stats(env: Env, since: str | None, as_json: bool) -> None:
     """How the response has gone: by severity, time to acknowledge and resolve, cadence, noise."""
     from firedesk.review.stats import incident_stats
@@ -268,6 +271,7 @@ def stats(env: Env, since: str | None, as_json: bool) -> None:
               help="The instant to look at: " + WHEN_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @pass_env
+@reads_only
 def replay(env: Env, incident: str, at: str, as_json: bool) -> None:
     """INCIDENT as it stood at an instant: status, severity, roles, hypotheses, alerts."""
     from firedesk.clock import parse_when, to_iso

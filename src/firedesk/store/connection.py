@@ -46,9 +46,15 @@ def filesystem_type(path: Path, mounts: str | None = None) -> str | None:
     return best_type
 
 
-def check_location(path: Path, mounts: str | None = None) -> None:
-    """Refuse a database whose directory is missing or on a network filesystem."""
+def check_location(path: Path, mounts: str | None = None, *, writing: bool = True) -> None:
+    """Refuse a database whose directory is missing or on a network filesystem (a reader
+    only needs the file to be there)."""
     directory = path.parent
+    if not writing:
+        if not path.is_file():
+            raise StoreError(f"no record at {path} (nothing was created; check --db or "
+                             "$FIREDESK_DB, or run `firedesk init` to start one)")
+        return
     if not directory.is_dir():
         raise StoreError(f"directory {directory} does not exist (create it, or pick another --db)")
     fstype = filesystem_type(directory, mounts)
@@ -75,6 +81,47 @@ def connect(path: Path | str) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise translate(exc, path) from exc
     return conn
+
+
+def connect_readonly(path: Path) -> tuple[sqlite3.Connection, str]:
+    """A connection that can never write (`mode=ro`), for records we may only read.
+
+    A WAL record is read through its `-shm`; when that file cannot be created or opened
+    (a read-only directory or mount), the record is opened `immutable=1` instead, which
+    reads the main file alone. That is only right when no write-ahead log holds commits
+    the main file lacks, so a non-empty `-wal` we cannot use is an error, not a guess.
+    Returns the connection and the mode used ("ro" or "immutable")."""
+    from urllib.parse import quote
+
+    base = "file:" + quote(str(path.resolve()))
+    last: sqlite3.Error | None = None
+    for mode in ("ro", "immutable"):
+        if mode == "immutable":
+            wal = Path(str(path) + "-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"cannot read {path}: its write-ahead log {wal} holds commits, and reading "
+                    f"them needs {path}-shm, which cannot be created here ({last}); copy the "
+                    "record with `firedesk backup`, or give read access to a writable copy")
+        uri = base + ("?mode=ro" if mode == "ro" else "?mode=ro&immutable=1")
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            conn.close()
+            last = exc
+            if "not a database" in str(exc).lower() or "encrypted" in str(exc).lower():
+                raise translate(exc, path) from exc
+            continue
+        return conn, mode
+    assert last is not None
+    raise StoreError(f"cannot read {path}: {last}") from last
 
 
 def translate(exc: Exception, path: Path | str = "the database",

@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from firedesk.clock import Clock, system_clock, to_iso
 from firedesk.errors import StoreError
 from firedesk.store.connection import (
-    APPLICATION_ID, check_location, connect, immediate, translate,
+    APPLICATION_ID, check_location, connect, connect_readonly, immediate, translate,
 )
 
 
@@ -20,17 +20,25 @@ class Store:
     """A firedesk record. Reads are single autocommit statements; writes go through `write()`."""
 
     def __init__(self, path: Path | str, *, clock: Clock = system_clock, create: bool = True,
-                 write_patience: float = 0.0):
+                 write_patience: float = 0.0, readonly: bool = False):
         self.path = Path(path)
         self.clock = clock
+        # A reader never creates, migrates or writes the file: it may be an auditor's
+        # evidence copy on a read-only mount. `open_mode` says how it was opened.
+        self.readonly = readonly
+        self.open_mode = "rw"
         # Seconds a write keeps asking for the lock beyond the busy timeout: a console
         # (whose typed text waits on screen) is patient, a script fails fast.
         self.write_patience = write_patience
-        if str(path) != ":memory:":
-            check_location(self.path)
-            if not create and not self.path.exists():
-                raise StoreError(f"{self.path} does not exist (run `firedesk init` first)")
-        self.conn = connect(self.path)
+        if readonly:
+            check_location(self.path, writing=False)
+            self.conn, self.open_mode = connect_readonly(self.path)
+        else:
+            if str(path) != ":memory:":
+                check_location(self.path)
+                if not create and not self.path.exists():
+                    raise StoreError(f"{self.path} does not exist (run `firedesk init` first)")
+            self.conn = connect(self.path)
         self.db = Database(self.conn)
         try:
             self._prepare()
@@ -53,6 +61,12 @@ class Store:
                 f"{self.path} is an SQLite database but not a firedesk record; "
                 "refusing to touch it (pick another --db)"
             )
+        if self.readonly:
+            if app_id != APPLICATION_ID:
+                raise StoreError(f"{self.path} is not a firedesk record (nothing was changed)")
+            if any(m.pending(self.db) for m in MIGRATION_SETS):
+                self._migrate_in_memory()
+            return
         if str(self.path) != ":memory:":
             mode = self.conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal":
@@ -66,6 +80,25 @@ class Store:
                 for migrations in MIGRATION_SETS:
                     migrations.apply(self.db)
 
+    def _migrate_in_memory(self) -> None:
+        """An older record opened read-only: read a migrated copy in memory, so every
+        reader sees today's schema while the file itself stays exactly as it is."""
+        from firedesk.store.migrations import MIGRATION_SETS
+
+        copy = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.conn.backup(copy)
+        self.conn.close()
+        self.conn, self.db = copy, Database(copy)
+        self.open_mode += "+migrated-in-memory"
+        copy.execute("BEGIN IMMEDIATE")
+        try:
+            for migrations in MIGRATION_SETS:
+                migrations.apply(self.db)
+            copy.execute("COMMIT")
+        except BaseException:
+            copy.execute("ROLLBACK")
+            raise
+
     def now(self) -> str:
         """The current instant in stored form."""
         return to_iso(self.clock())
@@ -73,6 +106,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (`BEGIN IMMEDIATE`); everything inside commits or nothing does."""
+        if self.readonly:
+            raise StoreError(f"{self.path} is open read-only; nothing was written")
         with immediate(self.conn, self.path, self.write_patience) as conn:
             yield conn
 
