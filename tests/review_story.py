@@ -16,9 +16,38 @@ from firedesk.store.timeline import append_event
 
 
 def _event(store, incident, kind: str, author: str, text: str, data: dict[str, Any]):  # noqa: ANN001
-    with store.write():
-        return append_event(store, incident_id=incident.id, kind=kind, author=author, text=text,
-                            data=data)
+    """The event, and the row its capability writes with it (verify checks they agree)."""
+    with store.write() as conn:
+        e = append_event(store, incident_id=incident.id, kind=kind, author=author, text=text,
+                         data=data)
+        at, i = e.recorded_at, incident.id
+        if kind == "impact":
+            conn.execute("INSERT OR REPLACE INTO impact VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (i, data["what"], data["scope"], data["since"], author, at, e.id))
+        elif kind == "hypothesis":
+            conn.execute("INSERT INTO hypotheses (incident_id, number, text, likelihood, "
+                         "created_by, created_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (i, data["hypothesis"], text, data["likelihood"], author, at, e.id))
+        elif kind == "conclusion":
+            conn.execute("UPDATE hypotheses SET state = ?, evidence = ?, concluded_by = ?, "
+                         "concluded_at = ? WHERE incident_id = ? AND number = ?",
+                         (data["conclusion"], data["evidence"], author, at, i, data["hypothesis"]))
+        elif kind == "checklist":
+            position = conn.execute("SELECT count(*) + 1 FROM checklist_items").fetchone()[0]
+            conn.execute("INSERT INTO checklist_items (incident_id, item, list, section, text, "
+                         "position, state, by, at, note, event_id) VALUES "
+                         "(?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)",
+                         (i, data["item"], data["list"], text.removesuffix(": done"), position,
+                          data["state"], author, at, data["note"], e.id))
+        elif kind == "task":
+            conn.execute("INSERT INTO tasks (incident_id, number, text, owner, check_in_at, "
+                         "created_by, created_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (i, data["task"], text.split(": ", 1)[1], data["owner"],
+                          data["check_in_at"], author, at, e.id))
+        elif kind == "task-done":
+            conn.execute("UPDATE tasks SET state = 'done', closed_by = ?, closed_at = ? "
+                         "WHERE incident_id = ? AND number = ?", (author, at, i, data["task"]))
+        return e
 
 
 def _deliver(store, alerts):  # noqa: ANN001

@@ -14,7 +14,7 @@ from firedesk.cli import cli
 from firedesk.cli.env import Env
 from firedesk.clock import frozen, show_time
 from firedesk.store import Store, events_for, resolve_incident
-from firedesk.store.incidents import state_mismatches
+from firedesk.store.derived import derived_mismatches
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -74,7 +74,7 @@ def test_the_zone_changes_on_the_timeline_and_every_output_follows(run, db_path)
     # The export's second column is the incident's zone unless asked otherwise.
     assert "| Milestone | UTC | America/Sao_Paulo | From |" in run("export", "INC-1").output
     with Store(db_path) as store:
-        assert list(state_mismatches(store)) == []
+        assert derived_mismatches(store) == []
     assert run("verify").exit_code == 0
 
 

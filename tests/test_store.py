@@ -14,7 +14,7 @@ from firedesk.store import (
     set_status, verify_chain,
 )
 from firedesk.store.connection import check_location, filesystem_type
-from firedesk.store.incidents import state_mismatches
+from firedesk.store.derived import derived_mismatches
 
 
 def test_a_new_record_has_the_pragmas_the_design_requires(store: Store) -> None:
@@ -71,7 +71,7 @@ def test_status_and_severity_changes_are_events(store: Store, clock) -> None:
     assert kinds == ["declared", "severity", "status"]
     current = resolve_incident(store, incident.id)
     assert (current.severity, current.status) == ("SEV1", "identified")
-    assert list(state_mismatches(store)) == []
+    assert derived_mismatches(store) == []
 
 
 def test_entries_record_author_role_and_backdated_time(store: Store, clock) -> None:
@@ -159,7 +159,7 @@ def test_verify_names_the_first_changed_or_missing_event(store: Store, sql: str,
 def test_a_current_state_edit_behind_the_timelines_back_is_found(store: Store) -> None:
     declare_incident(store, "x", severity="SEV2", author="ana")
     store.conn.execute("UPDATE incidents SET severity = 'SEV4'")
-    assert list(state_mismatches(store)) == [
+    assert derived_mismatches(store) == [
         "INC-1 severity is 'SEV4' but its timeline says 'SEV2'"]
 
 

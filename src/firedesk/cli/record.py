@@ -289,18 +289,20 @@ def timeline(env: Env, incident: str, as_json: bool, utc: bool) -> None:
 def verify(env: Env) -> None:
     """Prove the record is intact (integrity, hash chain, state)."""
     from firedesk.store import verify_chain
-    from firedesk.store.incidents import state_mismatches
+    from firedesk.store.derived import derived_mismatches
 
     store = env.store
     integrity = [r[0] for r in store.query("PRAGMA integrity_check")]
     if integrity != ["ok"]:
         raise FiredeskError(f"integrity_check failed: {'; '.join(integrity[:3])}")
     report = verify_chain(store)
-    if not report.ok:
-        raise FiredeskError(f"the timeline was altered: {report.problem}")
-    mismatches = list(state_mismatches(store))
-    if mismatches:
-        raise FiredeskError(f"current state disagrees with the timeline: {mismatches[0]}")
+    problems = [] if report.ok else [f"the timeline was altered: {report.problem}"]
+    problems += [f"current state disagrees with the timeline: {m}"
+                 for m in derived_mismatches(store)]
+    if problems:
+        for problem in problems:
+            click.echo(f"FAILED: {safe(problem)}", err=True)
+        raise FiredeskError(f"the record does not verify ({len(problems)} problem(s) above)")
     click.echo(f"ok: {report.count} events, hash chain intact, head {report.head[:16]}…")
 
 

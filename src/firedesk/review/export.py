@@ -153,6 +153,8 @@ class Integrity:
     chain_events: int
     chain_head: str
     chain_problem: str | None
+    # Fields of current state (title, roles, tasks, …) that disagree with the events.
+    state_problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -487,8 +489,11 @@ def build_postmortem(store: Store, ref: str | int | Incident, *, zone: str = "UT
                    for e in events if e.kind == "impact")
     chain = verify_chain(store)
     last = events[-1] if events else None
+    from firedesk.store.derived import derived_mismatches
+
     integrity = Integrity(len(events), last.id if last else None, last.hash if last else None,
-                          chain.ok, chain.count, chain.head, chain.problem)
+                          chain.ok, chain.count, chain.head, chain.problem,
+                          tuple(derived_mismatches(store)))
     prompts = _prompts({"intervals": intervals, "hypotheses": hypotheses, "cadence": cadence,
                         "checklist": checklist, "actions": actions, "decisions": decisions})
     return Postmortem(

@@ -247,6 +247,10 @@ def render_html(pm: Postmortem) -> str:
     i = pm.integrity
     chain = (f"hash chain intact over {i.chain_events} events, head <code>{i.chain_head}</code>"
              if i.chain_ok else f'<span class="warn">HASH CHAIN BROKEN</span>: {h(i.chain_problem)}')
+    if i.state_problems:
+        more = f" (and {len(i.state_problems) - 1} more)" if len(i.state_problems) > 1 else ""
+        chain += ('; <span class="warn">CURRENT STATE DISAGREES WITH THE TIMELINE</span>: '
+                  f"{h(i.state_problems[0])}{more}")
     p.add(f"<footer>Integrity: {i.incident_events} events in {pm.key} (last #{i.last_event_id}, "
           f"hash <code>{i.last_event_hash}</code>); record {chain}. Produced by "
           "<code>firedesk export</code> from the record alone; <code>firedesk verify</code> "

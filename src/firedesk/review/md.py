@@ -273,6 +273,10 @@ def render_markdown(pm: Postmortem, *, timeline_limit: int | None = None) -> str
     i = pm.integrity
     chain = (f"hash chain intact over {i.chain_events} events, head `{i.chain_head}`"
              if i.chain_ok else f"**HASH CHAIN BROKEN**: {md(i.chain_problem)}")
+    if i.state_problems:
+        more = f" (and {len(i.state_problems) - 1} more)" if len(i.state_problems) > 1 else ""
+        chain += (f"; **CURRENT STATE DISAGREES WITH THE TIMELINE**: "
+                  f"{md(i.state_problems[0])}{more}")
     d.add(f"Integrity: {i.incident_events} events in {pm.key} (last #{i.last_event_id}, "
           f"hash `{i.last_event_hash}`); record {chain}. Produced by `firedesk export` from "
           "the record alone; `firedesk verify` re-checks the chain.")

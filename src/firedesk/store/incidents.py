@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any, Iterable
+from typing import Any
 
 from firedesk.errors import InvalidInput, NotFound
 from firedesk.model import (
@@ -171,15 +170,16 @@ def set_status(store: Store, incident: Incident, status: str, *, author: str, no
         current = conn.execute("SELECT status FROM incidents WHERE id = ?", (incident.id,)).fetchone()[0]
         if current == status:
             return None
-        now = store.now()
+        event = append_event(
+            store, incident_id=incident.id, kind="status", author=author,
+            text=note or f"status {current} → {status}", data={"from": current, "to": status},
+        )
+        now = event.recorded_at  # the row says exactly what its event says
         conn.execute(
             "UPDATE incidents SET status = ?, updated_at = ?, resolved_at = ? WHERE id = ?",
             (status, now, now if status == "resolved" else None, incident.id),
         )
-        return append_event(
-            store, incident_id=incident.id, kind="status", author=author,
-            text=note or f"status {current} → {status}", data={"from": current, "to": status},
-        )
+        return event
 
 
 def set_severity(store: Store, incident: Incident, severity: str, *, author: str, note: str = "") -> Event | None:
@@ -189,14 +189,15 @@ def set_severity(store: Store, incident: Incident, severity: str, *, author: str
         current = conn.execute("SELECT severity FROM incidents WHERE id = ?", (incident.id,)).fetchone()[0]
         if current == severity:
             return None
-        conn.execute(
-            "UPDATE incidents SET severity = ?, updated_at = ? WHERE id = ?",
-            (severity, store.now(), incident.id),
-        )
-        return append_event(
+        event = append_event(
             store, incident_id=incident.id, kind="severity", author=author,
             text=note or f"severity {current} → {severity}", data={"from": current, "to": severity},
         )
+        conn.execute(
+            "UPDATE incidents SET severity = ?, updated_at = ? WHERE id = ?",
+            (severity, event.recorded_at, incident.id),
+        )
+        return event
 
 
 def assign_role(
@@ -296,21 +297,3 @@ def load_draft(store: Store, incident_id: int, person: str) -> str | None:
         "SELECT text FROM drafts WHERE person = ? AND incident_id = ?", (person, incident_id)
     )
     return row["text"] if row else None
-
-
-def state_mismatches(store: Store) -> Iterable[str]:
-    """Incidents whose current status or severity differs from what their events say."""
-    for row in store.query("SELECT id, status, severity, zone FROM incidents"):
-        for kind, column in (("status", "status"), ("severity", "severity"), ("zone", "zone")):
-            last = store.query_one(
-                "SELECT kind, data FROM events WHERE incident_id = ? AND kind IN ('declared', ?) "
-                "ORDER BY id DESC LIMIT 1", (row["id"], kind),
-            )
-            if last is None:
-                yield f"{incident_key(row['id'])} has no declaration on its timeline"
-                break
-            data = json.loads(last["data"])
-            expected = data.get(column) if last["kind"] == "declared" else data.get("to")
-            if expected != row[column]:
-                yield (f"{incident_key(row['id'])} {column} is {row[column]!r} but its timeline "
-                       f"says {expected!r}")
