@@ -68,6 +68,8 @@ class Event:
     corrects: int | None
     prev_hash: str
     hash: str
+    # The fingerprint (SHA256:…) of the SSH key a `firedesk serve` session logged in with.
+    ssh_key: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> "Event":

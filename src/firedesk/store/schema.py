@@ -102,3 +102,9 @@ def m001_record(db: Database) -> None:
 def m002_incident_zone(db: Database) -> None:
     """Each incident's display zone (NULL: the config's `[clock] zone`)."""
     db.execute("ALTER TABLE incidents ADD COLUMN zone TEXT")
+
+
+@core()
+def m003_event_ssh_key(db: Database) -> None:
+    # The key a `firedesk serve` session logged in with (issue 21); NULL from the CLI.
+    db.execute("ALTER TABLE events ADD COLUMN ssh_key TEXT")

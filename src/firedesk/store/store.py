@@ -20,8 +20,11 @@ class Store:
     """A firedesk record. Reads are single autocommit statements; writes go through `write()`."""
 
     def __init__(self, path: Path | str, *, clock: Clock = system_clock, create: bool = True,
-                 write_patience: float = 0.0, readonly: bool = False):
+                 write_patience: float = 0.0, readonly: bool = False,
+                 ssh_key: str | None = None):
         self.path = Path(path)
+        # A `firedesk serve` session's key fingerprint, recorded on every event it writes.
+        self.ssh_key = ssh_key
         self.clock = clock
         # A reader never creates, migrates or writes the file: it may be an auditor's
         # evidence copy on a read-only mount. `open_mode` says how it was opened.

@@ -21,7 +21,8 @@ from firedesk.store.store import Store
 
 GENESIS = "0" * 64
 SHADOW_ROLE = "shadow"
-_COLUMNS = "id, incident_id, at, recorded_at, author, role, kind, text, data, corrects, prev_hash, hash"
+_COLUMNS = ("id, incident_id, at, recorded_at, author, role, kind, text, data, corrects, "
+            "prev_hash, hash, ssh_key")
 
 
 def _canonical_data(data: dict[str, Any] | None) -> str:
@@ -31,12 +32,17 @@ def _canonical_data(data: dict[str, Any] | None) -> str:
 def event_hash(
     id: int, incident_id: int | None, at: str, recorded_at: str, author: str,
     role: str | None, kind: str, text: str, data: str, corrects: int | None, prev_hash: str,
+    ssh_key: str | None = None,
 ) -> str:
-    """SHA-256 over the canonical JSON of an event's fields and the previous hash."""
-    canonical = json.dumps(
-        [id, incident_id, at, recorded_at, author, role, kind, text, data, corrects, prev_hash],
-        separators=(",", ":"), ensure_ascii=True,
-    )
+    """SHA-256 over the canonical JSON of an event's fields and the previous hash.
+
+    `ssh_key` (the fingerprint of the key a `firedesk serve` session logged in with) is
+    hashed only when there is one, so events recorded before it existed keep their hash."""
+    fields = [id, incident_id, at, recorded_at, author, role, kind, text, data, corrects,
+              prev_hash]
+    if ssh_key is not None:
+        fields.append(ssh_key)
+    canonical = json.dumps(fields, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
@@ -56,7 +62,10 @@ def append_event(
     store: Store, *, incident_id: int | None, kind: str, author: str, text: str = "",
     data: dict[str, Any] | None = None, at: str | None = None, corrects: int | None = None,
 ) -> Event:
-    """Add one event to the timeline. Must run inside `store.write()`."""
+    """Add one event to the timeline. Must run inside `store.write()`.
+
+    The event carries the store's `ssh_key`: who logged in, when the writer is a session
+    of `firedesk serve` (None for the command line)."""
     conn = store.conn
     if not conn.in_transaction:
         raise RuntimeError("append_event must run inside store.write()")
@@ -71,17 +80,18 @@ def append_event(
     if role == SHADOW_ROLE and kind != "note":
         # A shadow sees everything and writes only notes (drills, review/drill.py).
         raise InvalidInput(f"{author} is a shadow in this incident: shadows write only notes")
+    ssh_key = store.ssh_key
     digest = event_hash(
         event_id, incident_id, at, recorded_at, author, role, kind, text, data_json,
-        corrects, prev_hash,
+        corrects, prev_hash, ssh_key,
     )
     conn.execute(
-        f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (event_id, incident_id, at, recorded_at, author, role, kind, text, data_json,
-         corrects, prev_hash, digest),
+         corrects, prev_hash, digest, ssh_key),
     )
     return Event(event_id, incident_id, at, recorded_at, author, role, kind, text,
-                 json.loads(data_json), corrects, prev_hash, digest)
+                 json.loads(data_json), corrects, prev_hash, digest, ssh_key)
 
 
 def events_for(
@@ -138,7 +148,7 @@ def verify_chain(store: Store) -> ChainReport:
                                "(the chain link was changed)", row["id"])
         digest = event_hash(*(row[c] for c in (
             "id", "incident_id", "at", "recorded_at", "author", "role", "kind", "text",
-            "data", "corrects", "prev_hash")))
+            "data", "corrects", "prev_hash", "ssh_key")))
         if digest != row["hash"]:
             return ChainReport(False, count, prev_hash,
                                f"event {row['id']} was changed after it was recorded", row["id"])
