@@ -7,7 +7,9 @@ import sys
 
 TEXTUAL_FREE = ["firedesk.store", "firedesk.roles", "firedesk.oncall", "firedesk.intake",
                 "firedesk.review", "firedesk.response", "firedesk.model", "firedesk.config",
-                "firedesk.text", "firedesk.clock", "firedesk.cadence", "firedesk.cli"]
+                "firedesk.text", "firedesk.clock", "firedesk.cadence", "firedesk.cli",
+                "firedesk.serve.settings", "firedesk.serve.hostkey", "firedesk.serve.terminal",
+                "firedesk.serve.server", "firedesk.serve.session"]
 
 
 def _run(code: str, **kwargs) -> subprocess.CompletedProcess[str]:

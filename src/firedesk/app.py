@@ -70,11 +70,17 @@ class FiredeskApp(App):
 
     def __init__(self, store_path: Path | str, config: Config, actor: str, clock: Clock,
                  zone: tzinfo, incident: int | None = None, theme: str | None = None,
-                 cursor_blink: bool = True, pace_panes: bool = True):
+                 cursor_blink: bool = True, pace_panes: bool = True, watching: bool = False,
+                 ssh_key: str | None = None):
         super().__init__()
         self.store_path = Path(store_path)
         self.config = config
         self.actor = actor
+        # A watcher (`firedesk serve`, [[watchers]]) reads everything and writes nothing:
+        # write bindings are absent (widgets/watching.py), run_write refuses, and both
+        # connections are query_only, so SQLite itself refuses what slips past.
+        self.watching = watching
+        self.served = ssh_key is not None   # a `firedesk serve` session
         self.clock = clock
         self.zone = zone  # the viewer's own zone
         # Times are shown in the incident's display zone, or (F8) in the viewer's own.
@@ -88,8 +94,12 @@ class FiredeskApp(App):
         self.monotonic: Callable[[], float] = time.monotonic
         # Writes go through `store` (one at a time); reads through `reader`, a second
         # connection used only by the open screen's load worker.
-        self.store = Store(self.store_path, clock=clock, write_patience=WRITE_PATIENCE)
+        self.store = Store(self.store_path, clock=clock, write_patience=WRITE_PATIENCE,
+                           ssh_key=ssh_key)
         self.reader = Store(self.store_path, clock=clock)
+        if watching:
+            for store in (self.store, self.reader):
+                store.conn.execute("PRAGMA query_only = ON")
         self.feed = ChangeFeed(self.store_path)
         self._write_lock = threading.Lock()
         self._turn = threading.Condition()
@@ -237,8 +247,11 @@ class FiredeskApp(App):
                   **kwargs: Any) -> Worker:
         """Run `fn(store, *args, **kwargs)` in a thread worker; notice on failure; refresh.
 
-        `done`: a notice on success; `then(result)` / `failed(error)`: UI-thread callbacks."""
+        `done`: a notice on success; `then(result)` / `failed(error)`: UI-thread callbacks.
+        A watcher's console refuses every write here, whatever asked for it."""
 
+        if self.watching:
+            fn = _refuse_watcher
         ticket = self._tickets
         self._tickets += 1
 
@@ -283,6 +296,8 @@ class FiredeskApp(App):
 
     def save_unsent_draft(self) -> None:
         """Keep what is typed but not sent, for this person, for next time."""
+        if self.watching:
+            return
         screen = self.main_screen
         draft = screen.unsent_draft() if screen is not None and hasattr(screen, "unsent_draft") else None
         if draft is None:
@@ -343,6 +358,12 @@ class FiredeskApp(App):
         return self.get_key_display(replace(binding, key=key.split(",")[0], key_display=None))
 
     def all_bindings(self) -> Iterable[tuple[str, Any, Binding]]:
+        """Every binding with an id that may run now (a watcher's write bindings do not)."""
+        for where, node, binding in self._declared_bindings():
+            if not self.watching or self._check_action_state(binding.action, node) is not False:
+                yield where, node, binding
+
+    def _declared_bindings(self) -> Iterable[tuple[str, Any, Binding]]:
         yield from (("Everywhere", self, b) for b in _bindings(self))
         screen = self.main_screen
         if screen is None:
@@ -355,7 +376,10 @@ class FiredeskApp(App):
                 yield from ((str(where), widget, b) for b in _bindings(widget))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            # A served console runs on the server: a screenshot would land in its files.
+            if not (self.served and command.title == "Screenshot"):
+                yield command
         seen = set()
         for where, node, binding in self.all_bindings():
             if binding.action in ("command_palette",) or (node, binding.action) in seen:
@@ -364,6 +388,10 @@ class FiredeskApp(App):
             yield SystemCommand(f"{binding.description or binding.action}",
                                 f"{where} · key {self.key_for(binding)}",
                                 partial(node.run_action, binding.action))
+
+
+def _refuse_watcher(store: Store, *args: Any, **kwargs: Any) -> None:
+    raise FiredeskError("watching (read-only): this console cannot change the record")
 
 
 def _bindings(node: Any) -> list[Binding]:
@@ -383,11 +411,13 @@ def describe_error(error: BaseException | None) -> str:
 def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = system_clock,
              incident: int | str | None = None, *, theme: str | None = None,
              zone: tzinfo | None = None, cursor_blink: bool = True,
-             pace_panes: bool = True) -> FiredeskApp:
+             pace_panes: bool = True, watching: bool = False,
+             ssh_key: str | None = None) -> FiredeskApp:
     """Build the console from loaded parts (the same factory for people and tests).
 
     `incident` (id or key) opens that incident directly; it must exist. `pace_panes=False`
-    reads every pane on every change (tests that do not control time)."""
+    reads every pane on every change (tests that do not control time). `watching`: the
+    console read-only; `ssh_key`: the fingerprint its events record (`firedesk serve`)."""
     from firedesk.review.drill import is_drill
 
     incident_id = None
@@ -403,7 +433,8 @@ def make_app(store_path: Path | str, config: Config, actor: str, clock: Clock = 
         person = config.person(actor)
         zone = local_zone(person.timezone if person else None)
     app = FiredeskApp(store_path, config, actor, clock, zone, incident=incident_id,
-                      theme=theme, cursor_blink=cursor_blink, pace_panes=pace_panes)
+                      theme=theme, cursor_blink=cursor_blink, pace_panes=pace_panes,
+                      watching=watching, ssh_key=ssh_key)
     if drill:
         app.title = f"firedesk · DRILL of {drill.get('source')}"
         app.startup_notices.insert(0, f"This is a drill: a replay of {drill.get('source')} in a "

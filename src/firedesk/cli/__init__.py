@@ -76,10 +76,11 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None, actor:
 def _register() -> None:
     from firedesk.cli import (
         alerts, analysis, console, digest, drill, oncall, readiness, record, review, running,
-        shift, tickets,
+        serve, shift, tickets,
     )
 
-    for title, modules in (("The console", [console]), ("The record", [record]),
+    for title, modules in (("The console", [console]), ("The SSH front door", [serve]),
+                           ("The record", [record]),
                            ("Alerts", [alerts]), ("Who to wake", [oncall]),
                            ("Running the incident", [running]), ("After the incident", [review, analysis]),
                            ("Between incidents", [shift, digest, tickets, readiness, drill])):

@@ -39,6 +39,9 @@ def config_problems(config: Config) -> Iterable[str]:
     from firedesk.oncall.readiness import readiness_settings
 
     readiness_settings(config)  # records [readiness] problems on the config (issue 22)
+    from firedesk.serve.settings import serve_settings
+
+    serve_settings(config)  # [serve], ssh_keys, [[watchers]], authorized_keys (issue 21)
     from firedesk.oncall import load_oncall
 
     oncall_problems = [str(p) for p in load_oncall(config)[1]]  # teams … escalation (issue 5)
@@ -55,3 +58,18 @@ def store_problems(env) -> Iterable[str]:  # noqa: ANN001
     return (list(poll_problems(env.store))  # alert pollers failing or gone quiet (issue 4)
             + pending_notices(env.store)  # SNS subscriptions nobody confirmed (issue 16)
             + index_problems(env.store))  # the search index (issue 7)
+
+
+def serve_summary(config: Config, record) -> str:  # noqa: ANN001
+    """`firedesk serve` in one line: its host key's fingerprint and who has keys."""
+    from firedesk.serve.hostkey import host_key_fingerprint
+    from firedesk.serve.settings import serve_settings
+
+    settings = serve_settings(Config(path=config.path, raw=config.raw, people=config.people))
+    path = settings.host_key_path(record)
+    people = sum(not i.watching for i in settings.keys.values())
+    keys = f"keys for {people} people, {len(settings.keys) - people} watchers"
+    if not path.exists():
+        return f"host key not made yet (`firedesk serve` makes {path} on first start); {keys}"
+    fingerprint = host_key_fingerprint(path) or f"unknown (no readable {path.name}.pub)"
+    return f"host key {fingerprint} ({path}); {keys}"

@@ -338,6 +338,12 @@ def doctor(env: Env) -> None:
     click.echo(f"record:   {path}")
     click.echo(f"identity: {safe(env.actor)}")
     try:
+        from firedesk.cli.checks import serve_summary
+
+        click.echo(f"serve:    {safe(serve_summary(env.config, path.resolve()))}")
+    except ConfigError:
+        pass
+    try:
         store = env.store
         mode = store.query_one("PRAGMA journal_mode")[0]
         click.echo(f"sqlite:   {sqlite3.sqlite_version}, journal {mode}, "

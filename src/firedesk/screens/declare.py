@@ -10,6 +10,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from firedesk.model import SEVERITIES
+from firedesk.widgets.watching import ChangesRecord
 
 
 SEVERITY_WORDS = {"SEV1": "critical: many customers cannot use the product",
@@ -18,8 +19,10 @@ SEVERITY_WORDS = {"SEV1": "critical: many customers cannot use the product",
                   "SEV4": "low: little customer impact", "SEV5": "cosmetic or internal"}
 
 
-class DeclareScreen(ModalScreen[dict | None]):
+class DeclareScreen(ChangesRecord, ModalScreen[dict | None]):
     """Returns {"title", "severity", "service"} or None when cancelled."""
+
+    WRITE_ACTIONS = frozenset({"declare"})
 
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="declare-cancel"),

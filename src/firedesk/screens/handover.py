@@ -22,6 +22,7 @@ from firedesk.response.handover import (
     HandoverBrief, accept_handover, build_brief, offer_handover,
 )
 from firedesk.text import one_line, visible
+from firedesk.widgets.watching import ChangesRecord
 
 
 @dataclass
@@ -43,8 +44,10 @@ def export_brief(markdown: str, key: str, directory: Path | None = None) -> Path
     return target
 
 
-class HandoverScreen(ModalScreen[None]):
+class HandoverScreen(ChangesRecord, ModalScreen[None]):
     """Read the brief; accept the lead if it is offered to you; offer it if you lead."""
+
+    WRITE_ACTIONS = frozenset({"accept", "export", "offer"})
 
     HELP_TITLE = "Handover"
     BINDINGS = [

@@ -34,6 +34,7 @@ from firedesk.widgets.pane import Pane
 from firedesk.widgets.roles_board import RolesBoard
 from firedesk.widgets.text_input import TextInput
 from firedesk.widgets.timeline import Timeline
+from firedesk.widgets.watching import ChangesRecord
 from firedesk.widgets.who_to_wake import WhoToWake
 
 # The capability panes: (name, widget class, pane title, DOM id).
@@ -55,8 +56,11 @@ def record_entry(store, incident: Incident, text: str, *, kind: str, author: str
     return event
 
 
-class IncidentScreen(Screen):
+class IncidentScreen(ChangesRecord, Screen):
     """One incident, live."""
+
+    WRITE_ACTIONS = frozenset({"assign", "compose_update", "set_zone", "severity", "status",
+                               "write"})
 
     HELP_TITLE = "Incident"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (160, "-wide")]
@@ -98,7 +102,8 @@ class IncidentScreen(Screen):
             if role.key and role not in BUILTIN_ROLES:
                 self._bindings.bind(role.key, f"assign('{role.name}')", f"Assign {role.name}",
                                     show=False)
-        yield IncidentHeader(app.clock, app.config.cadence_minutes, id="header")
+        yield IncidentHeader(app.clock, app.config.cadence_minutes, watching=app.watching,
+                             id="header")
         with Horizontal(id="body"):
             with Pane(title="Timeline", id="timeline-pane"):
                 yield Timeline(app.actor, app.times, app.clock, id="timeline")
@@ -120,6 +125,9 @@ class IncidentScreen(Screen):
     def on_mount(self) -> None:
         entry = self.query_one("#entry", Input)
         entry.cursor_blink = self.app.cursor_blink
+        if self.app.watching:   # a watcher writes nothing: no entry line at all
+            entry.disabled = True
+            self.query_one("#entry-line").display = False
         self.query_one("#timeline", Timeline).focus()
         self.reload()
 

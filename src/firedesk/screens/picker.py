@@ -18,15 +18,19 @@ from firedesk.screens.pacing import PanePacer
 from firedesk.store import declare_incident
 from firedesk.text import one_line
 from firedesk.widgets.alert_feed import AlertFeed
+from firedesk.widgets.header import WATCHING
 from firedesk.widgets.pane import Pane
+from firedesk.widgets.watching import ChangesRecord
 from firedesk.widgets.who_to_wake import WhoToWake
 
 PICKER_PANES = (("alerts", AlertFeed, "Alerts", "alerts"),
                 ("who_to_wake", WhoToWake, "Who to wake", "who-to-wake"))
 
 
-class PickerScreen(Screen):
+class PickerScreen(ChangesRecord, Screen):
     """Enter opens the highlighted incident; n declares a new one."""
+
+    WRITE_ACTIONS = frozenset({"declare"})
 
     HELP_TITLE = "Incidents"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal")]
@@ -45,7 +49,9 @@ class PickerScreen(Screen):
         self._shown_list: tuple | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("firedesk · incidents", id="picker-title", markup=False)
+        title = "firedesk · incidents"
+        yield Label(f"{title} · {WATCHING}" if self.app.watching else title, id="picker-title",
+                    markup=False)
         with Horizontal(id="picker-body"):
             with Pane(title="Incidents (open first)", id="incidents-pane"):
                 yield OptionList(id="incidents", markup=False)

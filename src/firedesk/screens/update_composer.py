@@ -24,6 +24,7 @@ from firedesk.response.updates import (
 )
 from firedesk.store import resolve_incident
 from firedesk.text import one_line, visible
+from firedesk.widgets.watching import ChangesRecord
 
 TEMPLATE_NAMES = {"conditions": "Conditions / Actions / Needs", "executive": "Executive summary"}
 
@@ -63,8 +64,10 @@ def send_recorded_update(app, incident: Incident, event, audiences: list[Audienc
                 title="Update not sent", severity="error", markup=False, timeout=12)
 
 
-class UpdateComposer(ModalScreen[None]):
+class UpdateComposer(ChangesRecord, ModalScreen[None]):
     """Edit the draft; ctrl+s record & send; ctrl+t other template; Esc leaves unsent."""
+
+    WRITE_ACTIONS = frozenset({"send"})
 
     HELP_TITLE = "Update composer"
     BINDINGS = [

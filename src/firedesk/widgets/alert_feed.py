@@ -33,6 +33,7 @@ from firedesk.intake.triage import AlertRow
 from firedesk.model import SEVERITIES
 from firedesk.text import one_line
 from firedesk.widgets.alert_list import AlertList
+from firedesk.widgets.watching import ChangesRecord
 
 ROW_LIMIT = 1000  # the list is windowed: the newest/most urgent 1,000 rows
 AGE_TICK_SECONDS = 15  # a quiet feed still shows true ages and snoozes running out
@@ -41,8 +42,10 @@ SEVERITY_WORD = {"critical": "CRIT", "high": "HIGH", "medium": "MED ", "low": "L
 SEVERITY_STYLE = {"critical": "bold reverse", "high": "bold", "medium": "", "low": "dim", "info": "dim"}
 
 
-class AlertFeed(Vertical, can_focus=False):
+class AlertFeed(ChangesRecord, Vertical, can_focus=False):
     """The alert feed for everyone on the incident (all alerts; attached ones marked)."""
+
+    WRITE_ACTIONS = frozenset({"ack", "attach", "declare", "noise", "silence", "snooze"})
 
     HELP_TITLE = "Alerts"
     # In a storm every commit changes the feed: the screen reads it a few times a second at
@@ -81,10 +84,11 @@ class AlertFeed(Vertical, can_focus=False):
         self._shown_signature: tuple | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Silencing is offered only when an Alertmanager URL is configured."""
-        if action == "silence":
-            return bool(self.data and self.data.silence_url)
-        return True
+        """Silencing is offered only when an Alertmanager URL is configured (and no write
+        to a watcher: ChangesRecord)."""
+        if action == "silence" and not (self.data and self.data.silence_url):
+            return False
+        return super().check_action(action, parameters)
 
     @staticmethod
     def load(store, incident, config):  # noqa: ANN001, ANN205 (runs in a worker thread)

@@ -19,12 +19,15 @@ from firedesk.clock import format_duration
 from firedesk.response.checklist import STATE_WORDS, ChecklistItem, check_item
 from firedesk.response.views import ChecklistView, checklist_view
 from firedesk.text import one_line
+from firedesk.widgets.watching import ChangesRecord
 
 MARKS = {"open": "[ ]", "done": "[x]", "na": "[-]"}  # state in words, never colour alone
 
 
-class ChecklistPane(Vertical):
+class ChecklistPane(ChangesRecord, Vertical):
     """Triage checklist for the open incident."""
+
+    WRITE_ACTIONS = frozenset({"compose_update", "impact", "mark", "note"})
 
     HELP_TITLE = "Checklist"
     BORDER_TITLE = "Checklist"

@@ -15,6 +15,7 @@ from firedesk.text import one_line
 
 
 SOON = timedelta(minutes=5)
+WATCHING = "watching (read-only)"
 
 
 def update_clock_text(due: datetime | None, now: datetime) -> tuple[str, str]:
@@ -32,8 +33,10 @@ def update_clock_text(due: datetime | None, now: datetime) -> tuple[str, str]:
 class IncidentHeader(Horizontal):
     """One line that answers: which incident, how bad, how long, when is the next update."""
 
-    def __init__(self, clock, cadence: dict[str, int], **kwargs) -> None:  # noqa: ANN001
+    def __init__(self, clock, cadence: dict[str, int], watching: bool = False,  # noqa: ANN001
+                 **kwargs) -> None:
         super().__init__(**kwargs)
+        self.watching = watching
         self.clock = clock
         self.cadence = cadence
         self.incident: Incident | None = None
@@ -48,6 +51,8 @@ class IncidentHeader(Horizontal):
         yield Label("", id="hdr-clock", markup=False)
         yield Label("", id="hdr-elapsed", markup=False)
         yield Label("", id="hdr-due", markup=False)
+        if self.watching:
+            yield Label(WATCHING, id="hdr-watching", markup=False)
 
     def on_mount(self) -> None:
         self.set_interval(1, self.tick)

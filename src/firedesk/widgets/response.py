@@ -24,10 +24,13 @@ from firedesk.response.hypotheses import (
 from firedesk.response.tasks import Task, assign_task, close_task, extend_task
 from firedesk.response.views import WorkView, work_view
 from firedesk.text import one_line
+from firedesk.widgets.watching import ChangesRecord
 
 
-class ResponsePane(Vertical):
+class ResponsePane(ChangesRecord, Vertical):
     """Tasks with timers, then hypotheses, for one incident."""
+
+    WRITE_ACTIONS = frozenset({"adjust", "drop", "finish", "new_hypothesis", "new_task"})
 
     HELP_TITLE = "Tasks & hypotheses"
     DEFAULT_CSS = """

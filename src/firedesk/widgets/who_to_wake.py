@@ -25,13 +25,16 @@ from firedesk.errors import FiredeskError
 from firedesk.oncall.pane import WakeView, next_service, oncall_for, wake_view
 from firedesk.oncall.wake import Candidate
 from firedesk.text import one_line
+from firedesk.widgets.watching import ChangesRecord
 
 NOT_CONFIGURED = "No on-call schedules configured yet."
 RECOMPUTE_SECONDS = 60  # awake/asleep changes with the clock even when the record is quiet
 
 
-class WhoToWake(Widget, can_focus=True):
+class WhoToWake(ChangesRecord, Widget, can_focus=True):
     """Who to wake for the open incident, tier by tier, awake people first."""
+
+    WRITE_ACTIONS = frozenset({"page"})
 
     HELP_TITLE = "Who to wake"
     SCOPED_CSS = False  # the zoomed rules start at the pane around this widget
