@@ -67,8 +67,15 @@ def notes(db_path: Path, incident) -> list:  # noqa: ANN001
 def test_a_known_key_opens_the_console_as_its_person_and_records_its_fingerprint(
         served, keys, db_path, incident):
     server, tmux = served
-    ana = tmux.open(server.ssh(keys["ana"], "-tt"))
+    ana = tmux.open(server.ssh(keys["ana"], "-tt", "-o",
+                               "SetEnv=COLORTERM=truecolor FIREDESK_USER=Mallory"))
     tmux.wait_for(ana, "Write note")
+    console = eventually(lambda: server.session_pids("Ana"), "Ana's console pid")[0]
+    environ = dict(item.split("=", 1) for item in
+                   Path(f"/proc/{console}/environ").read_text().split("\0") if "=" in item)
+    assert environ["TERM"] == tmux.run("show-options", "-gv", "default-terminal").strip()
+    assert environ["COLORTERM"] == "truecolor"     # passed through from the client
+    assert "FIREDESK_USER" not in environ          # never: the key says who this is
     tmux.entry(ana, "n", "payments pod restarted")
     tmux.keys(ana, "Enter")
     recorded = eventually(lambda: notes(db_path, incident), "the note is recorded")

@@ -213,6 +213,15 @@ STARTER_CONFIG = '''\
 # phone = "+91 ..."
 # email = "priya@example.com"
 # chat = "@priya"
+# ssh_keys = ["ssh-ed25519 AAAA… priya@laptop"]   # `firedesk serve`: this key is Priya
+
+# [[watchers]]                       # `firedesk serve`: these keys get the console read-only
+# name = "Support desk"
+# ssh_keys = ["ssh-ed25519 AAAA…"]
+
+# [serve]                            # `firedesk serve`: the SSH front door
+# port = 2222
+# idle_timeout = "2h"
 
 # [clock]
 # zone = "UTC"                       # incidents' display zone unless declared with another
