@@ -156,3 +156,14 @@ def test_doctor_lists_receiver_config_problems(firedesk, tmp_path):
     out = firedesk("--config", str(config), "doctor").stdout
     assert "receiver.max_body" in out and "receiver.sources.nagios" in out
     assert "receiver.sources.pagerduty.secret" in out
+
+
+def test_take_and_hand_an_alert_to_someone(firedesk):
+    firedesk("ingest", payload("alertmanager_v4.json"), check=True)
+    assert "is tester's now" in firedesk("take", "1", check=True).stdout
+    assert "is Priya's now" in firedesk("take", "1", "--to", "Priya", check=True).stdout
+    [alert] = alerts(firedesk)
+    assert (alert["owner"], alert["acked_by"]) == ("Priya", None)
+    listing = firedesk("alerts", check=True).stdout
+    assert "OWNER" in listing.splitlines()[0] and "Priya" in listing
+    assert firedesk("take", "99").returncode == 1

@@ -105,6 +105,7 @@ async def test_ack_snooze_attach_noise_from_the_keyboard(db_path, clock, feed, i
         await settle(pilot)
         assert find_alert(feed, "crit1").acked_by == "tester"
         assert rows(app)[0].startswith(" CRIT ✓ ×1") and rows(app)[0].endswith("✓tester")
+        assert find_alert(feed, "crit1").owner == "tester"   # an unowned alert: the acker has it
         await pilot.press("plus")
         await settle(pilot)
         assert find_alert(feed, "crit1").incident_id == incident.id
@@ -385,3 +386,17 @@ async def test_a_reader_scrolled_away_is_not_pulled_back_by_new_alerts(db_path, 
         assert len(rows_widget.keys) == 101 and rows_widget.scroll_offset.y == 50
         await pilot.press("down")               # the keyboard brings the highlight into view
         assert rows_widget.scroll_offset.y < 50
+
+
+async def test_t_takes_the_highlighted_alert_and_the_row_says_who_has_it(db_path, clock, feed, incident):
+    app = build_app(db_path, clock, incident.id)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await focus_alerts(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        taken = find_alert(feed, "crit1")
+        assert (taken.owner, taken.acked_by) == ("tester", None)
+        assert rows(app)[0].endswith("@tester")
+        await pilot.press("down", "space", "down", "space", "t")   # a selection: both
+        await settle(pilot)
+        assert {find_alert(feed, key).owner for key in ("warn1", "info1")} == {"tester"}

@@ -222,3 +222,40 @@ def test_demo_stream_fires_repeats_and_resolves(store, clock):
     clock.advance(seconds=30)
     feed_demo_alert(store, len(DEMO_ALERTS) * 4)
     assert list_alerts(store, status="firing")[0].severity == "critical"
+
+
+def test_take_and_hand_over_an_alert_owner_and_timeline(store):
+    from firedesk.intake.triage import take_alert
+
+    ingest(store, am_body("firing"))
+    incident = declare_incident(store, "API down", severity="SEV2", author="Dana")
+    alert = attach_alert(store, find_alert(store, "fp1"), incident, author="Dana")
+    taken = take_alert(store, alert, author="Dana")
+    assert (taken.owner, taken.owned_at) == ("Dana", store.now())
+    handed = take_alert(store, taken, author="Dana", owner="Priya")
+    assert handed.owner == "Priya" and handed.to_json()["owner"] == "Priya"
+    texts = [e.text for e in events_for(store, incident.id) if e.kind == "alert.take"]
+    assert texts == ["took alert 1: API down", "handed alert 1 to Priya: API down"]
+    # Acknowledging records who; it does not take an alert someone else has.
+    acked = ack_alert(store, handed, author="Kenji")
+    assert (acked.acked_by, acked.owner) == ("Kenji", "Priya")
+
+
+def test_ack_of_an_unowned_alert_makes_it_the_ackers(store):
+    ingest(store, am_body("firing"))
+    acked = ack_alert(store, find_alert(store, "fp1"), author="Kenji")
+    assert (acked.acked_by, acked.owner) == ("Kenji", "Kenji")
+
+
+def test_taking_many_writes_one_entry_per_incident(store):
+    from firedesk.intake.triage import take_alert
+
+    incident = declare_incident(store, "Storm", severity="SEV2", author="Dana")
+    for n in range(30):
+        ingest(store, am_body("firing", fingerprint=f"fp{n}"))
+    alerts = attach_alert(store, list_alerts(store), incident, author="Dana")
+    assert alerts == 30
+    take_alert(store, list_alerts(store), author="Dana")
+    [entry] = [e for e in events_for(store, incident.id) if e.kind == "alert.take"]
+    assert entry.text.startswith("took 30 alerts: ") and entry.text.endswith(" …")
+    assert {a.owner for a in list_alerts(store)} == {"Dana"}

@@ -201,9 +201,10 @@ def alerts_command(env: Env, status: str | None, incident: str | None, as_json: 
         flags = "".join(flag for flag, on in (("z", a.snoozed(stamp)), ("n", a.noise),
                                               ("~", a.flapping)) if on)
         rows.append((a.id, a.severity, a.status + (f" {flags}" if flags else ""), a.count,
-                     _age(a.starts_at or a.first_seen, now), a.service or "-", a.acked_by or "-",
-                     a.incident or "-", a.title))
-    table(rows, ("ID", "SEVERITY", "STATUS", "COUNT", "AGE", "SERVICE", "ACKED", "INCIDENT", "TITLE"))
+                     _age(a.starts_at or a.first_seen, now), a.service or "-", a.owner or "-",
+                     a.acked_by or "-", a.incident or "-", a.title))
+    table(rows, ("ID", "SEVERITY", "STATUS", "COUNT", "AGE", "SERVICE", "OWNER", "ACKED",
+                 "INCIDENT", "TITLE"))
 
 
 @click.command()
@@ -215,6 +216,27 @@ def ack(env: Env, alert: str) -> None:
 
     found = ack_alert(env.store, find_alert(env.store, alert), author=env.actor)
     click.echo(f"alert {found.id} acknowledged by {safe(found.acked_by)}: {safe(found.title, 80)}")
+
+
+@click.command()
+@click.argument("alert")
+@click.option("--to", "to", metavar="NAME", help="Hand it to NAME instead of taking it yourself.")
+@pass_env
+def take(env: Env, alert: str, to: str | None) -> None:
+    """Take ALERT (you have it now), or hand it --to someone; the owner shows everywhere."""
+    from firedesk.intake.triage import find_alert, take_alert
+
+    owner = _person(env, to) if to else env.actor
+    found = take_alert(env.store, find_alert(env.store, alert), author=env.actor, owner=owner)
+    click.echo(f"alert {found.id} is {safe(found.owner)}'s now: {safe(found.title, 80)}")
+
+
+def _person(env: Env, name: str) -> str:
+    """A configured person's name (by name or login, any case), else NAME as given."""
+    wanted = name.strip()
+    found = env.config.person(wanted) or next(
+        (p for p in env.config.people if wanted.lower() in (p.name.lower(), (p.login or "").lower())), None)
+    return found.name if found else wanted
 
 
 @click.command()
@@ -307,4 +329,4 @@ def sns_confirm(env: Env, topic: str | None) -> None:
                + (f" ({safe(found.subscription_arn)})" if found.subscription_arn else ""))
 
 
-COMMANDS = [ingest, receive, poll, alerts_command, ack, snooze, attach, silence, sns]
+COMMANDS = [ingest, receive, poll, alerts_command, ack, take, snooze, attach, silence, sns]

@@ -193,15 +193,46 @@ def _result(alerts: AlertRow | Sequence[AlertRow], store: Store) -> Any:
 
 
 def ack_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], *, author: str) -> Any:
-    """Record that `author` has the alert(s) in hand (one transaction for all)."""
+    """Record that `author` has the alert(s) in hand (one transaction for all).
+
+    An alert nobody owns becomes the acknowledger's: who acked it is who has it.
+    """
     with store.write() as conn:
         now = store.now()
         for alert in _many(alerts):
             incident_id = _current(conn, alert.id)
-            conn.execute("UPDATE alerts SET acked_by = ?, acked_at = ? WHERE id = ?",
-                         (author, now, alert.id))
+            conn.execute("UPDATE alerts SET acked_by = ?, acked_at = ?, "
+                         "owned_at = CASE WHEN owner IS NULL THEN ? ELSE owned_at END, "
+                         "owner = coalesce(owner, ?) WHERE id = ?",
+                         (author, now, now, author, alert.id))
             append_event(store, incident_id=incident_id, kind="alert.ack", author=author,
                          text=f"acknowledged alert {alert.id}: {alert.title}", data=_summary(alert))
+    return _result(alerts, store)
+
+
+def take_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], *, author: str,
+               owner: str | None = None) -> Any:
+    """`author` takes the alert(s), or hands them to `owner`; one timeline entry per incident."""
+    owner = (owner or author).strip()
+    if not owner:
+        raise InvalidInput("who should have it? (--to NAME); nothing was recorded")
+    with store.write() as conn:
+        now = store.now()
+        by_incident: dict[Any, list[AlertRow]] = {}
+        for alert in _many(alerts):
+            incident_id = _current(conn, alert.id)
+            conn.execute("UPDATE alerts SET owner = ?, owned_at = ? WHERE id = ?",
+                         (owner, now, alert.id))
+            by_incident.setdefault(incident_id, []).append(alert)
+        to = "" if owner == author else f" to {owner}"
+        for incident_id, taken in by_incident.items():
+            what = (f"alert {taken[0].id}{to}: {taken[0].title}" if len(taken) == 1 else
+                    f"{len(taken)} alerts{to}: " + ", ".join(str(a.id) for a in taken[:20])
+                    + (" …" if len(taken) > 20 else ""))
+            append_event(store, incident_id=incident_id, kind="alert.take", author=author,
+                         text=f"{'took' if not to else 'handed'} {what}",
+                         data={"owner": owner, "count": len(taken),
+                               "alerts": [_summary(a) for a in taken]})
     return _result(alerts, store)
 
 

@@ -3,9 +3,10 @@
 Firing first, then by severity (critical first); snoozed and noise alerts after the
 rest of the firing ones; resolved last (marked `ok`). Each row: severity as a word
 (never colour alone), ✓ when acked, count, age, title, service, flags (z snoozed,
-n noise, ~ flapping), who acked and the incident it is attached to.
+n noise, ~ flapping), who has it (@owner, when not the acknowledger), who acked (✓name)
+and the incident it is attached to.
 
-Keys with the list focused: a ack · s snooze… · + attach to this incident · m noise ·
+Keys with the list focused: a ack · t take (it is yours) · s snooze… · + attach to this incident · m noise ·
 Enter details · ! declare from alert · / filter (text, or label=value) · space select ·
 * select everything shown · x silence in Alertmanager (when configured) · g open a
 GitHub issue for the alert, or comment on its ticket ([tickets]). With a
@@ -61,6 +62,7 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
     """
     BINDINGS = [
         Binding("a", "ack", "Ack", id="alerts.ack"),
+        Binding("t", "take", "Take", id="alerts.take"),
         Binding("s", "snooze", "Snooze…", id="alerts.snooze"),
         Binding("plus", "attach", "Attach", id="alerts.attach"),
         Binding("m", "noise", "Noise", id="alerts.noise"),
@@ -144,8 +146,8 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
         # Every commit anywhere brings a fresh read; rebuilding a thousand rows when none of
         # them (nor the second their ages are shown in) changed is most of a storm's CPU.
         signature = (data.now[:19], tuple(data.counts.items()), tuple(
-            (a.id, a.status, a.count, a.last_seen, a.acked_by, a.snoozed_until, a.noise,
-             a.incident_id, a.silence_id, a.flapping, a.ticket) for a in data.alerts))
+            (a.id, a.status, a.count, a.last_seen, a.acked_by, a.owner, a.snoozed_until,
+             a.noise, a.incident_id, a.silence_id, a.flapping, a.ticket) for a in data.alerts))
         if signature == self._shown_signature:
             return
         self._shown_signature = signature
@@ -216,6 +218,8 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
                                         ("~", alert.flapping)) if on)
         if flags:
             text.append(f" [{flags}]")
+        if alert.owner and alert.owner != alert.acked_by:   # who has it, when not the acker
+            text.append(f" @{one_line(alert.owner, 16)}", "bold")
         if alert.acked_by:
             text.append(f" ✓{one_line(alert.acked_by, 16)}")
         if alert.incident_id:
@@ -261,6 +265,14 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
         if targets:
             self._write(ack_alert, targets, author=self.app.actor,
                         done=f"{self._label(targets)} acknowledged")
+
+    def action_take(self) -> None:
+        from firedesk.intake.triage import take_alert
+
+        targets = self.targets()
+        if targets:
+            self._write(take_alert, targets, author=self.app.actor,
+                        done=f"{self._label(targets)} taken: yours now")
 
     def action_noise(self) -> None:
         from firedesk.intake.triage import mark_noise
