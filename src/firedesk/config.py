@@ -1,16 +1,23 @@
-"""firedesk.toml: found, read with tomllib, validated into dataclasses.
+"""firedesk.toml: found, read with tomllib, validated once into frozen, typed settings.
 
-A problem in one section never stops the others from loading: each is a
-`ConfigProblem` naming the file, the key and what is wrong, listed by `firedesk doctor`
-and shown by the console, which keeps running on what did load. Capabilities read their
-own sections (rotations, receiver, checklists, …) from `Config.raw` with the helpers here.
+`load_config` reads the file and runs every parser once: the core's (db, people,
+cadence, theme, keymap) and then each capability's, listed in `CAPABILITIES`, each of
+which turns its own sections into one typed attribute (`config.receiver`,
+`config.oncall`, …). A problem in one section never stops the others from loading:
+each is a `ConfigProblem` naming the file, the key and what is wrong, gathered in
+`config.problems` (what `firedesk doctor` lists and the console shows). Nothing reads
+the raw TOML after loading.
+
+A new capability adds its parser (`parse_x(loading) -> XSettings`, reading
+`loading.section(...)`, reporting with `loading.problem(...)`) and one line below.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +39,8 @@ class ConfigProblem:
     problem: str
 
     def __str__(self) -> str:
+        if not self.key:  # the whole file (it names itself)
+            return self.problem
         return f"{self.file}: {self.key}: {self.problem}"
 
 
@@ -50,12 +59,28 @@ class Person:
                                   ("chat", self.chat)) if v}
 
 
-@dataclass
+# Each capability's settings: (attribute on Config, "module:parser"). A parser takes a
+# `Loading` and returns the typed, frozen settings; it runs once, when the file is read.
+CAPABILITIES: tuple[tuple[str, str], ...] = (
+    ("roles", "firedesk.roles.catalog:parse_roles"),
+    ("checklists", "firedesk.response.checklist:parse_checklists"),
+    ("comms", "firedesk.response.updates:parse_comms"),
+    ("nag", "firedesk.roles.nag:parse_nag"),
+    ("receiver", "firedesk.intake.settings:parse_receiver"),
+    ("publish", "firedesk.review.publish:parse_publish"),
+    ("review", "firedesk.review.lint:parse_review"),
+    ("oncall", "firedesk.oncall.load:parse_oncall"),
+)
+
+
+@dataclass(frozen=True)
 class Config:
-    """Everything firedesk.toml says, with defaults where it is silent."""
+    """Everything firedesk.toml says, typed, with defaults where it is silent.
+
+    Built by `parse_config`/`load_config` (or directly, in tests: any capability left
+    out is parsed from `raw`, empty by default, so it holds its defaults)."""
 
     path: Path | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
     db: Path | None = None
     people: list[Person] = field(default_factory=list)
     cadence_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CADENCE_MINUTES))
@@ -63,13 +88,33 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     clock: ClockSettings = field(default_factory=ClockSettings)
     problems: list[ConfigProblem] = field(default_factory=list)
+    roles: Any = None          # tuple[firedesk.roles.Role, ...]
+    checklists: Any = None     # firedesk.response.checklist.ChecklistSettings
+    comms: Any = None          # firedesk.response.updates.CommsSettings
+    nag: Any = None            # firedesk.roles.nag.NagSettings
+    receiver: Any = None       # firedesk.intake.settings.ReceiverSettings
+    publish: Any = None        # firedesk.review.publish.PublishSettings
+    review: Any = None         # firedesk.review.lint.ReviewSettings
+    oncall: Any = None         # firedesk.oncall.model.OnCall
+    problems_by: dict[str, list[ConfigProblem]] = field(default_factory=dict, repr=False,
+                                                        compare=False)
+    raw: InitVar[dict[str, Any] | None] = None
+
+    def __post_init__(self, raw: dict[str, Any] | None) -> None:
+        raw = raw or {}
+        for attribute, ref in CAPABILITIES:
+            if getattr(self, attribute) is not None:
+                continue
+            module, name = ref.split(":")
+            loading = Loading(raw, self)
+            settings = getattr(importlib.import_module(module), name)(loading)
+            object.__setattr__(self, attribute, settings)
+            self.problems_by[attribute] = loading.problems
+            self.problems.extend(loading.problems)
 
     @property
     def file(self) -> str:
         return str(self.path) if self.path else "(no config file)"
-
-    def problem(self, key: str, message: str) -> None:
-        self.problems.append(ConfigProblem(self.file, key, message))
 
     def person(self, name_or_login: str) -> Person | None:
         for person in self.people:
@@ -77,8 +122,38 @@ class Config:
                 return person
         return None
 
+
+del Config.raw  # an init-only argument: no Config has a `raw` to read after loading
+
+
+class Loading:
+    """What a capability's parser is handed: the raw TOML, the core settings (people,
+    file) already read, and where its problems go (each reported once)."""
+
+    def __init__(self, raw: dict[str, Any], core: Config):
+        self.raw = raw
+        self.core = core
+        self.problems: list[ConfigProblem] = []
+
+    @property
+    def file(self) -> str:
+        return self.core.file
+
+    @property
+    def path(self) -> Path | None:
+        return self.core.path
+
+    @property
+    def people(self) -> list[Person]:
+        return self.core.people
+
     def section(self, name: str) -> Any:
         return self.raw.get(name)
+
+    def problem(self, key: str, message: str) -> None:
+        found = ConfigProblem(self.file, key, message)
+        if found not in self.problems:
+            self.problems.append(found)
 
 
 def user_config_dir() -> Path:
@@ -120,6 +195,17 @@ def load_config(explicit: str | Path | None = None) -> Config:
     return parse_config(read_toml(path), path)
 
 
+def load_config_or_defaults(explicit: str | Path | None = None) -> Config:
+    """`load_config`, except that a file that cannot be read at all gives the defaults,
+    with the reason as its one problem (a console must open in an incident)."""
+    try:
+        return load_config(explicit)
+    except ConfigError as exc:
+        path = find_config(explicit)
+        return Config(path=path, problems=[ConfigProblem(
+            str(path), "", f"{exc}; using the built-in defaults")])
+
+
 def valid_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)
@@ -128,74 +214,85 @@ def valid_timezone(name: str) -> bool:
     return True
 
 
-def _string(config: Config, table: dict[str, Any], key: str, where: str) -> str | None:
+def _string(problem, table: dict[str, Any], key: str, where: str) -> str | None:  # noqa: ANN001
     value = table.get(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        config.problem(f"{where}.{key}", f"must be a string, not {type(value).__name__}")
+        problem(f"{where}.{key}", f"must be a string, not {type(value).__name__}")
         return None
     return value
 
 
 def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
-    """Validate the sections firedesk's core reads; record every problem, keep what is good."""
-    config = Config(path=path, raw=raw)
+    """Validate every section (the core's here, then each capability's, once); record
+    every problem, keep what is good."""
+    file = str(path) if path else "(no config file)"
+    problems: list[ConfigProblem] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(ConfigProblem(file, key, message))
+
+    db_path = None
     db = raw.get("db")
     if isinstance(db, str):
-        config.db = (path.parent / db) if path and not Path(db).is_absolute() else Path(db)
+        db_path = (path.parent / db) if path and not Path(db).is_absolute() else Path(db)
     elif db is not None:
-        config.problem("db", "must be a path string")
+        problem("db", "must be a path string")
+    found: list[Person] = []
     seen: set[str] = set()
     people = raw.get("people", [])
     if not isinstance(people, list):
-        config.problem("people", "must be an array of tables ([[people]])")
+        problem("people", "must be an array of tables ([[people]])")
         people = []
     for index, entry in enumerate(people):
         where = f"people[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
-            config.problem(where, "needs a name")
+            problem(where, "needs a name")
             continue
         name = entry["name"]
         if name in seen:
-            config.problem(f"{where}.name", f"{name!r} appears twice")
+            problem(f"{where}.name", f"{name!r} appears twice")
             continue
         seen.add(name)
-        tz = _string(config, entry, "timezone", where)
+        tz = _string(problem, entry, "timezone", where)
         if tz and not valid_timezone(tz):
-            config.problem(f"{where}.timezone", f"unknown timezone {tz!r} (use an IANA name like Europe/Berlin)")
+            problem(f"{where}.timezone", f"unknown timezone {tz!r} (use an IANA name like Europe/Berlin)")
             tz = None
-        config.people.append(Person(
-            name=name, login=_string(config, entry, "login", where), timezone=tz,
-            waking_hours=_string(config, entry, "waking_hours", where),
-            phone=_string(config, entry, "phone", where), email=_string(config, entry, "email", where),
-            chat=_string(config, entry, "chat", where),
+        found.append(Person(
+            name=name, login=_string(problem, entry, "login", where), timezone=tz,
+            waking_hours=_string(problem, entry, "waking_hours", where),
+            phone=_string(problem, entry, "phone", where), email=_string(problem, entry, "email", where),
+            chat=_string(problem, entry, "chat", where),
         ))
+    cadence_minutes = dict(DEFAULT_CADENCE_MINUTES)
     comms = raw.get("comms", {})
     cadence = comms.get("cadence", {}) if isinstance(comms, dict) else {}
     if isinstance(cadence, dict):
         for severity, minutes in cadence.items():
             key = severity.upper()
             if key not in ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5"):
-                config.problem(f"comms.cadence.{severity}", "not a severity (SEV1..SEV5)")
+                problem(f"comms.cadence.{severity}", "not a severity (SEV1..SEV5)")
             elif not isinstance(minutes, int) or isinstance(minutes, bool) or minutes < 0:
-                config.problem(f"comms.cadence.{severity}", "must be whole minutes (0 for none)")
+                problem(f"comms.cadence.{severity}", "must be whole minutes (0 for none)")
             elif minutes == 0:
-                config.cadence_minutes.pop(key, None)
+                cadence_minutes.pop(key, None)
             else:
-                config.cadence_minutes[key] = minutes
+                cadence_minutes[key] = minutes
     else:
-        config.problem("comms.cadence", "must be a table of SEVn = minutes")
-    config.clock, clock_problems = parse_clock_settings(raw.get("clock"))
+        problem("comms.cadence", "must be a table of SEVn = minutes")
+    clock, clock_problems = parse_clock_settings(raw.get("clock"))
     for key, message in clock_problems:
-        config.problem(key, message)
-    config.theme = _string(config, raw, "theme", "(top level)")
+        problem(key, message)
+    theme = _string(problem, raw, "theme", "(top level)")
     keymap = raw.get("keymap", {})
     if isinstance(keymap, dict) and all(isinstance(v, str) for v in keymap.values()):
-        config.keymap = dict(keymap)
+        keymap = dict(keymap)
     else:
-        config.problem("keymap", "must be a table of binding id = \"key\"")
-    return config
+        problem("keymap", "must be a table of binding id = \"key\"")
+        keymap = {}
+    return Config(path=path, db=db_path, people=found, cadence_minutes=cadence_minutes,
+                  theme=theme, keymap=keymap, clock=clock, problems=problems, raw=raw)
 
 
 STARTER_CONFIG = '''\

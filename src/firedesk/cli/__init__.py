@@ -65,7 +65,8 @@ def cli(ctx: click.Context, db_path: str | None, config_path: str | None, actor:
     With no command, opens the console: the incident picker, or straight into the only
     open incident. INCIDENT arguments accept the key (INC-12) or the id (12).
     """
-    ctx.obj = Env(db_path=db_path, config_path=config_path, actor=actor)
+    ctx.obj = Env(db_path=db_path, config_path=config_path, actor=actor,
+                  lenient=ctx.invoked_subcommand in (None, "console"))
     ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         from firedesk.cli.console import console

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from firedesk.clock import Clock, local_zone, system_clock
-from firedesk.config import Config, load_config
+from firedesk.config import Config, load_config, load_config_or_defaults
 from firedesk.errors import FiredeskError
 
 
@@ -34,8 +34,12 @@ class Env:
     """Built lazily: a command that needs no config never reads it."""
 
     def __init__(self, db_path: str | None = None, config_path: str | None = None,
-                 actor: str | None = None, clock: Clock = system_clock):
+                 actor: str | None = None, clock: Clock = system_clock,
+                 lenient: bool = False):
         self._db_path = db_path
+        # The console opens even when the config file cannot be read (defaults + notice);
+        # every other command stops with the reason.
+        self.lenient = lenient
         self.config_path = config_path
         self._actor = actor
         self.clock = clock
@@ -48,7 +52,8 @@ class Env:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(self.config_path)
+            load = load_config_or_defaults if self.lenient else load_config
+            self._config = load(self.config_path)
         return self._config
 
     @property

@@ -59,14 +59,11 @@ def parse_at(text: str | None, now: datetime, zone: tzinfo) -> datetime:
 
 def _load(env: Env):  # -> OnCall
     """The validated set-up; config problems are a warning here (`doctor` lists them)."""
-    from firedesk.oncall import load_oncall
-
-    oncall, problems = load_oncall(env.config)
-    count = len(problems) + len(env.config.problems)
+    count = len(env.config.problems)
     if count:
         click.echo(f"firedesk: warning: {count} config problem{'s' if count > 1 else ''} "
                    "(firedesk doctor lists them)", err=True)
-    return oncall
+    return env.config.oncall
 
 
 def _zone_label(zone: tzinfo) -> str:
@@ -246,11 +243,10 @@ def coverage(env: Env, days: int, at_text: str | None, team: str | None,
 @pass_env
 def page(env: Env, incident: str, person: str, via: str | None, pagerduty: bool) -> None:
     """Record that PERSON was paged for INCIDENT ("paged PERSON via CONTACT")."""
-    from firedesk.oncall import load_oncall
     from firedesk.oncall.paging import choose_contact, record_page, routing_key_for, send_trigger
     from firedesk.store import resolve_incident
 
-    setup, _ = load_oncall(env.config)
+    setup = env.config.oncall
     found_person = env.config.person(person) or setup.people.get(person)
     if found_person is None:
         raise NotFound(f"no person {person!r} in [[people]]")

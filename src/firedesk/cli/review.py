@@ -149,12 +149,14 @@ def publish(env: Env, incident: str, again: bool, zone: str | None) -> None:
     from firedesk.store import resolve_incident
 
     config = env.config
-    before = len(config.problems)
     target = github_target(config)
     if target is None:
-        mine = [p for p in config.problems[before:]]
+        mine = config.problems_by.get("publish") or []
         if mine:
             raise InvalidInput(f"cannot publish: {mine[0]}")
+        if config.publish.configured:
+            raise InvalidInput(f"cannot publish: no token: set ${config.publish.token_env} or "
+                               "token = \"…\" in [publish.github]")
         raise InvalidInput("cannot publish: no [publish.github] section in the config "
                            "(repo = \"owner/name\", token_env = \"GITHUB_TOKEN\")")
     found = resolve_incident(env.store, incident)

@@ -70,15 +70,10 @@ def silence_each(store, alerts, url, duration, *, reason, author):  # noqa: ANN0
 
 def load_feed(store, incident, config, *, limit: int = 1000) -> AlertFeedData:  # noqa: ANN001
     """Everything the pane shows, read in one go (runs in a worker thread)."""
-    from firedesk.config import Config
     from firedesk.intake.poller import poll_problems
-    from firedesk.intake.settings import receiver_settings
     from firedesk.intake.triage import feed_summary, list_alerts
 
-    url = None
-    if config is not None:
-        # A scratch copy: config problems are reported once, by the app, not per read.
-        url = receiver_settings(Config(raw=config.raw)).source("alertmanager").url
+    url = config.receiver.source("alertmanager").url if config is not None else None
     from firedesk.intake.sns import pending_notices
 
     return AlertFeedData(incident, list_alerts(store, limit=limit), store.now(),

@@ -20,7 +20,7 @@ url = "http://127.0.0.1:9093"  # for creating silences
 token = "..."                  # a token for this source only
 allow_unauthenticated = false  # true: accept requests with no credentials at all
 ```
-Any problem is recorded with `config.problem()`; what is valid still applies.
+Read once, at load (`parse_receiver`); any problem is reported, what is valid still applies.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from firedesk.config import Config
+from firedesk.config import Config, Loading
 from firedesk.intake.sources import BUILTIN_SOURCES
 from firedesk.intake.sources.generic import GenericMapping, mapping_from_config
 
@@ -46,7 +46,7 @@ _SOURCE_KEYS = {"token", "secret", "url", "allow_unauthenticated", "signature_he
                 "timestamp_header"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceSettings:
     """Credentials and endpoints for one source."""
 
@@ -58,7 +58,7 @@ class SourceSettings:
     timestamp_header: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReceiverSettings:
     token: str | None = None
     max_body: int = DEFAULT_MAX_BODY
@@ -102,113 +102,119 @@ def parse_seconds(value: Any) -> float | None:
     return None
 
 
-def _secret_tuple(config: Config, where: str, value: Any) -> tuple[str, ...]:
+def _secret_tuple(loading: Loading, where: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str) and value:
         return (value,)
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return tuple(value)
-    config.problem(where, "must be a non-empty string (or a list of them, to rotate)")
+    loading.problem(where, "must be a non-empty string (or a list of them, to rotate)")
     return ()
 
 
-def _source_settings(config: Config, where: str, table: dict[str, Any]) -> SourceSettings:
-    settings = SourceSettings()
+def _source_settings(loading: Loading, where: str, table: dict[str, Any]) -> SourceSettings:
+    values: dict[str, Any] = {}
     for key in table:
         if key not in _SOURCE_KEYS and where.startswith("receiver.sources"):
-            config.problem(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(_SOURCE_KEYS))})")
+            loading.problem(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(_SOURCE_KEYS))})")
     for key in ("token", "url", "signature_header", "timestamp_header"):
         value = table.get(key)
         if value is None:
             continue
         if not isinstance(value, str) or not value.strip():
-            config.problem(f"{where}.{key}", "must be a non-empty string")
+            loading.problem(f"{where}.{key}", "must be a non-empty string")
             continue
         if key == "url" and not re.match(r"^https?://", value):
-            config.problem(f"{where}.url", "must start with http:// or https://")
+            loading.problem(f"{where}.url", "must start with http:// or https://")
             continue
-        setattr(settings, key, value.rstrip("/") if key == "url" else value)
-    settings.secrets = _secret_tuple(config, f"{where}.secret", table.get("secret"))
+        values[key] = value.rstrip("/") if key == "url" else value
+    values["secrets"] = _secret_tuple(loading, f"{where}.secret", table.get("secret"))
     allow = table.get("allow_unauthenticated", False)
     if isinstance(allow, bool):
-        settings.allow_unauthenticated = allow
+        values["allow_unauthenticated"] = allow
     else:
-        config.problem(f"{where}.allow_unauthenticated", "must be true or false")
-    return settings
+        loading.problem(f"{where}.allow_unauthenticated", "must be true or false")
+    return SourceSettings(**values)
 
 
 def receiver_settings(config: Config) -> ReceiverSettings:
-    """Read `[receiver]`, recording problems on `config` (read it once per process)."""
-    settings = ReceiverSettings()
-    section = config.section("receiver")
+    """The `[receiver]` settings read at load."""
+    return config.receiver
+
+
+def parse_receiver(loading: Loading) -> ReceiverSettings:
+    """Read `[receiver]` once, at load."""
+    settings: dict[str, Any] = {"sources": {}, "generic": {}}
+    section = loading.section("receiver")
     if section is None:
-        return settings
+        return ReceiverSettings()
     if not isinstance(section, dict):
-        config.problem("receiver", "must be a table")
-        return settings
+        loading.problem("receiver", "must be a table")
+        return ReceiverSettings()
     token = section.get("token")
     if token is not None:
         if isinstance(token, str) and token:
-            settings.token = token
+            settings["token"] = token
         else:
-            config.problem("receiver.token", "must be a non-empty string")
+            loading.problem("receiver.token", "must be a non-empty string")
     if "max_body" in section:
         size = parse_size(section["max_body"])
         if size is None:
-            config.problem("receiver.max_body", "must be a size like \"2MiB\" or a byte count")
+            loading.problem("receiver.max_body", "must be a size like \"2MiB\" or a byte count")
         else:
-            settings.max_body = size
+            settings["max_body"] = size
     if "busy_timeout" in section:
         seconds = parse_seconds(section["busy_timeout"])
         if seconds is None:
-            config.problem("receiver.busy_timeout", "must be a duration like \"5s\" or \"250ms\"")
+            loading.problem("receiver.busy_timeout", "must be a duration like \"5s\" or \"250ms\"")
         else:
-            settings.busy_timeout = seconds
+            settings["busy_timeout"] = seconds
     for key in ("header_timeout", "body_timeout"):
         if key in section:
             seconds = parse_seconds(section[key])
             if not seconds:
-                config.problem(f"receiver.{key}", "must be a duration above zero like \"10s\"")
+                loading.problem(f"receiver.{key}", "must be a duration above zero like \"10s\"")
             else:
-                setattr(settings, key, seconds)
+                settings[key] = seconds
     if "max_connections" in section:
         cap = section["max_connections"]
         if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1:
-            settings.max_connections = cap
+            settings["max_connections"] = cap
         else:
-            config.problem("receiver.max_connections", "must be a whole number of at least 1")
+            loading.problem("receiver.max_connections", "must be a whole number of at least 1")
     generic = section.get("generic", {})
     if not isinstance(generic, dict):
-        config.problem("receiver.generic", "must be a table of named mappings")
+        loading.problem("receiver.generic", "must be a table of named mappings")
         generic = {}
     for name, table in generic.items():
         if name in BUILTIN_SOURCES or name in ("auto", "generic"):
-            config.problem(f"receiver.generic.{name}", "this name is taken by a built-in source")
+            loading.problem(f"receiver.generic.{name}", "this name is taken by a built-in source")
             continue
         if not re.match(r"^[A-Za-z0-9_-]+$", name):
-            config.problem(f"receiver.generic.{name}", "names may use letters, digits, - and _")
+            loading.problem(f"receiver.generic.{name}", "names may use letters, digits, - and _")
             continue
-        mapping = mapping_from_config(name, table, config.problem)
+        mapping = mapping_from_config(name, table, loading.problem)
         if mapping:
-            settings.generic[name] = mapping
+            settings["generic"][name] = mapping
             if isinstance(table, dict):
-                settings.sources[name] = _source_settings(config, f"receiver.generic.{name}", table)
+                settings["sources"][name] = _source_settings(loading, f"receiver.generic.{name}", table)
     sources = section.get("sources", {})
     if not isinstance(sources, dict):
-        config.problem("receiver.sources", "must be a table of [receiver.sources.NAME]")
+        loading.problem("receiver.sources", "must be a table of [receiver.sources.NAME]")
         sources = {}
+    known = BUILTIN_SOURCES + tuple(settings["generic"])
     for name, table in sources.items():
         where = f"receiver.sources.{name}"
-        if name not in settings.known_sources:
-            config.problem(where, f"unknown source (known: {', '.join(settings.known_sources)})")
+        if name not in known:
+            loading.problem(where, f"unknown source (known: {', '.join(known)})")
             continue
         if not isinstance(table, dict):
-            config.problem(where, "must be a table")
+            loading.problem(where, "must be a table")
             continue
-        settings.sources[name] = _source_settings(config, where, table)
+        settings["sources"][name] = _source_settings(loading, where, table)
     for key in section:
         if key not in ("token", "max_body", "busy_timeout", "header_timeout", "body_timeout",
                        "max_connections", "sources", "generic"):
-            config.problem(f"receiver.{key}", "unknown key")
-    return settings
+            loading.problem(f"receiver.{key}", "unknown key")
+    return ReceiverSettings(**settings)

@@ -1,10 +1,8 @@
 """Read [[teams]], [[services]], [[rotations]], [[overrides]], [[escalation]], [[duty_roles]]
 and [oncall.pagerduty] from the config, validating every name, time and zone.
 
-`load_oncall(config)` is pure: it returns the set-up and the problems and changes nothing,
-so a running console can call it again when the file changes and keep the last good
-result if the new one is worse. A bad entry is reported (file, key, problem) and left
-out; everything good still loads.
+`parse_oncall` runs once, when the config is loaded (`config.oncall`); a bad entry is
+reported (file, key, problem) and left out; everything good still loads.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from firedesk.clock import parse_duration
-from firedesk.config import Config, ConfigProblem, Person, valid_timezone
+from firedesk.config import Config, ConfigProblem, Loading, Person, valid_timezone
 from firedesk.errors import InvalidInput
 from firedesk.oncall.hours import WakingHours
 from firedesk.oncall.ical import read_ical_events, shifts_from_events
@@ -37,9 +35,9 @@ _HANDOFF = re.compile(r"^(?:(?P<day>[a-z]+)\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{
 class _Loader:
     """Collects problems while building the OnCall; one method per section."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Loading):
         self.config = config
-        self.problems: list[ConfigProblem] = []
+        self.raw = config.raw
         self.oncall = OnCall(people={p.name: p for p in config.people})
         self.by_any_name: dict[str, str] = {}
         for person in config.people:
@@ -48,12 +46,12 @@ class _Loader:
                 self.by_any_name.setdefault(person.login, person.name)
 
     def problem(self, key: str, message: str) -> None:
-        self.problems.append(ConfigProblem(self.config.file, key, message))
+        self.config.problem(key, message)
 
     # -- helpers ---------------------------------------------------------------------
 
     def entries(self, section: str) -> list[tuple[str, dict[str, Any]]]:
-        raw = self.config.raw.get(section, [])
+        raw = self.raw.get(section, [])
         if not isinstance(raw, list):
             self.problem(section, f"must be an array of tables ([[{section}]])")
             return []
@@ -133,7 +131,7 @@ class _Loader:
 
     def people(self) -> None:
         """Waking hours (the core already checked timezones); on-call people need a zone."""
-        for index, entry in enumerate(self.config.raw.get("people", []) or []):
+        for index, entry in enumerate(self.raw.get("people", []) or []):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) \
                     or entry["name"] not in self.oncall.people:
                 continue
@@ -415,7 +413,7 @@ class _Loader:
         return Target(kind, name)
 
     def pagerduty(self) -> None:
-        section = self.config.raw.get("oncall", {})
+        section = self.raw.get("oncall", {})
         pd = section.get("pagerduty") if isinstance(section, dict) else None
         if pd is None:
             return
@@ -430,14 +428,14 @@ class _Loader:
         if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
             self.problem("oncall.pagerduty.timeout_seconds", "must be a positive number of seconds")
             timeout = 10
-        self.oncall.pagerduty = PagerDutySettings(
+        object.__setattr__(self.oncall, "pagerduty", PagerDutySettings(  # still being built
             self.string("oncall.pagerduty", pd, "routing_key"), url,
-            self.string("oncall.pagerduty", pd, "source") or "firedesk", float(timeout))
+            self.string("oncall.pagerduty", pd, "source") or "firedesk", float(timeout)))
 
     def zones_of_people_on_call(self) -> None:
         """Someone on a rotation without a timezone would show wrong local times."""
         on_call = {m for r in self.oncall.rotations.values() for m in r.members}
-        for index, entry in enumerate(self.config.raw.get("people", []) or []):
+        for index, entry in enumerate(self.raw.get("people", []) or []):
             if isinstance(entry, dict) and isinstance(entry.get("name"), str) \
                     and entry["name"] in on_call and "timezone" not in entry:
                 self.problem(f"people[{index}].timezone",
@@ -451,9 +449,9 @@ def _local(moment: datetime, rotation: Rotation) -> str:
     return moment.astimezone(rotation.zone).strftime("%Y-%m-%d %H:%M ") + rotation.timezone
 
 
-def load_oncall(config: Config) -> tuple[OnCall, list[ConfigProblem]]:
-    """The validated on-call set-up and every problem found; never raises for bad config."""
-    loader = _Loader(config)
+def parse_oncall(loading: Loading) -> OnCall:
+    """The validated on-call set-up, read once at load; never raises for bad config."""
+    loader = _Loader(loading)
     loader.people()
     loader.teams()
     loader.services()
@@ -463,4 +461,9 @@ def load_oncall(config: Config) -> tuple[OnCall, list[ConfigProblem]]:
     loader.escalation()
     loader.pagerduty()
     loader.zones_of_people_on_call()
-    return loader.oncall, loader.problems
+    return loader.oncall
+
+
+def load_oncall(config: Config) -> tuple[OnCall, list[ConfigProblem]]:
+    """The on-call set-up read at load, and the problems found in its sections."""
+    return config.oncall, list(config.problems_by.get("oncall", []))

@@ -140,9 +140,9 @@ class PagerDutySettings:
     timeout_seconds: float = 10.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class OnCall:
-    """The whole validated on-call set-up."""
+    """The whole validated on-call set-up (its tables filled in once, by the loader)."""
 
     people: dict[str, Person] = field(default_factory=dict)
     hours: dict[str, WakingHours] = field(default_factory=dict)

@@ -1,38 +1,20 @@
 """What the console's who-to-wake pane shows, computed without Textual (in a worker thread).
 
-The set-up is validated once per Config object (a reloaded config is a new object), so
-refreshing the pane on every record change costs only the who-to-wake computation.
+The set-up was validated when the config was loaded (`config.oncall`), so refreshing
+the pane on every record change costs only the who-to-wake computation.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from firedesk.config import Config, ConfigProblem
+from firedesk.config import Config
 from firedesk.errors import FiredeskError
 from firedesk.model import Incident
 from firedesk.oncall.load import load_oncall
-from firedesk.oncall.model import OnCall
 from firedesk.oncall.paging import routing_key_for
 from firedesk.oncall.wake import WakePlan, who_to_wake
-
-_cache_lock = threading.Lock()
-_cache: tuple[Config, OnCall, list[ConfigProblem]] | None = None
-
-
-def oncall_for(config: Config) -> tuple[OnCall, list[ConfigProblem]]:
-    """`load_oncall(config)`, remembered for the last Config object seen."""
-    global _cache
-    with _cache_lock:
-        if _cache is not None and _cache[0] is config:
-            return _cache[1], _cache[2]
-    oncall, problems = load_oncall(config)
-    with _cache_lock:
-        _cache = (config, oncall, problems)
-    return oncall, problems
-
 
 @dataclass(frozen=True)
 class WakeView:
@@ -56,7 +38,7 @@ def wake_view(config: Config, service: str | None, at: datetime,
     """The pane's data for `service` (the incident's, or one chosen in the pane) at `at`.
     With `store`, people whose readiness is incomplete or stale are marked (else the
     `readiness` marks of an earlier read are kept)."""
-    oncall, problems = oncall_for(config)
+    oncall, problems = load_oncall(config)
     problem_lines = tuple(str(p) for p in problems)
     services = tuple(sorted(oncall.services))
     if not oncall.configured:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 from importlib import resources
 from typing import Any
 
-from firedesk.config import Config
-from firedesk.roles.catalog import record_problem
+from firedesk.config import Config, Loading
 from firedesk.errors import InvalidInput, NotFound
 from firedesk.model import Incident
 from firedesk.response.common import touch_incident
@@ -81,9 +81,9 @@ def slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")[:40] or "item"
 
 
-def parse_template(name: str, data: Any, config: Config | None = None,
+def parse_template(name: str, data: Any, loading: Loading | None = None,
                    where: str | None = None) -> ChecklistTemplate | None:
-    """A template from TOML data; problems go on the config, good items are kept.
+    """A template from TOML data; problems go to `loading`, good items are kept.
 
     Accepted shapes: `items = [...]` (one section named after the title) or
     `sections = [{name, items}]`; an item is a string or `{id, text}`.
@@ -91,8 +91,8 @@ def parse_template(name: str, data: Any, config: Config | None = None,
     where = where or f"checklists.{name}"
 
     def problem(key: str, message: str) -> None:
-        if config is not None:
-            record_problem(config, key, message)
+        if loading is not None:
+            loading.problem(key, message)
 
     if not isinstance(data, dict):
         problem(where, "must be a table with items or sections")
@@ -139,6 +139,7 @@ def parse_template(name: str, data: Any, config: Config | None = None,
     return ChecklistTemplate(name, title, tuple(items))
 
 
+@cache
 def default_template() -> ChecklistTemplate:
     """The shipped ABC triage list."""
     text = resources.files("firedesk").joinpath("checklists/default.toml").read_text("utf-8")
@@ -147,46 +148,74 @@ def default_template() -> ChecklistTemplate:
     return template
 
 
-def _service_checklist_names(service: str, config: Config) -> list[str]:
-    """Checklist names a service asks for in `[[services]]` / `[services.<name>]`."""
-    services = config.section("services")
-    entries: list[dict[str, Any]] = []
+@dataclass(frozen=True)
+class ChecklistSettings:
+    """`[checklists.*]` and the lists each `[[services]]` entry asks for, read once."""
+
+    default: ChecklistTemplate
+    templates: dict[str, ChecklistTemplate]
+    by_service: dict[str, tuple[ChecklistTemplate, ...]]
+
+    def for_service(self, service: str) -> tuple[ChecklistTemplate, ...]:
+        """A service's own lists: those it names, else the list named after it."""
+        if service in self.by_service:
+            return self.by_service[service]
+        found = self.templates.get(service)
+        return (found,) if found is not None and service != "default" else ()
+
+
+def _service_checklist_names(services: Any) -> dict[str, list[str]]:
+    """Checklist names each service asks for in `[[services]]` / `[services.<name>]`."""
+    entries: list[tuple[Any, Any]] = []
     if isinstance(services, list):
-        entries = [s for s in services if isinstance(s, dict) and s.get("name") == service]
-    elif isinstance(services, dict) and isinstance(services.get(service), dict):
-        entries = [services[service]]
-    names: list[str] = []
-    for entry in entries:
+        entries = [(s.get("name"), s) for s in services if isinstance(s, dict)]
+    elif isinstance(services, dict):
+        entries = [(name, s) for name, s in services.items() if isinstance(s, dict)]
+    names: dict[str, list[str]] = {}
+    for service, entry in entries:
+        if not isinstance(service, str):
+            continue
         wanted = entry.get("checklist")
+        listed = names.setdefault(service, [])
         if isinstance(wanted, str):
-            names.append(wanted)
+            listed.append(wanted)
         elif isinstance(wanted, list):
-            names.extend(w for w in wanted if isinstance(w, str))
+            listed.extend(w for w in wanted if isinstance(w, str))
     return names
+
+
+def parse_checklists(loading: Loading) -> ChecklistSettings:
+    """Read `[checklists.*]` and the services' `checklist` keys once, at load."""
+    configured = loading.section("checklists") or {}
+    if not isinstance(configured, dict):
+        loading.problem("checklists", "must be a table of [checklists.<name>]")
+        configured = {}
+    templates: dict[str, ChecklistTemplate] = {}
+    for name, data in configured.items():
+        template = parse_template(name, data, loading)
+        if template is not None:
+            templates[name] = template
+    by_service: dict[str, tuple[ChecklistTemplate, ...]] = {}
+    for service, names in _service_checklist_names(loading.section("services")).items():
+        lists: list[ChecklistTemplate] = []
+        for name in dict.fromkeys(names or [service]):
+            if name == "default":
+                continue
+            if name in templates:
+                lists.append(templates[name])
+            elif name not in configured and name != service:
+                loading.problem(f"services.{service}.checklist", f"no [checklists.{name}]")
+        by_service[service] = tuple(lists)
+    return ChecklistSettings(templates.get("default") or default_template(), templates, by_service)
 
 
 def templates_for(incident: Incident | None, config: Config | None) -> list[ChecklistTemplate]:
     """The default list (or the team's replacement), then the incident's service lists."""
-    configured = (config.section("checklists") if config else None) or {}
-    if config is not None and not isinstance(configured, dict):
-        record_problem(config, "checklists", "must be a table of [checklists.<name>]")
-        configured = {}
-    default = None
-    if "default" in configured:
-        default = parse_template("default", configured["default"], config)
-    templates = [default or default_template()]
-    service = incident.service if incident else None
-    if service and config is not None:
-        names = _service_checklist_names(service, config) or [service]
-        for name in dict.fromkeys(names):
-            if name == "default":
-                continue
-            if name in configured:
-                template = parse_template(name, configured[name], config)
-                if template:
-                    templates.append(template)
-            elif name != service:
-                record_problem(config, f"services.{service}.checklist", f"no [checklists.{name}]")
+    if config is None:
+        return [default_template()]
+    templates = [config.checklists.default]
+    if incident is not None and incident.service:
+        templates.extend(config.checklists.for_service(incident.service))
     return templates
 
 
@@ -250,7 +279,7 @@ def check_item(
     note = note.strip() if note and note.strip() else None
     templates = None
     if not _stored_items(store, incident.id):
-        templates = _template_items(incident, config)  # outside the lock: reads config
+        templates = _template_items(incident, config)  # outside the lock
     with store.write() as conn:
         attached: list[str] = []
         stored = _stored_items(store, incident.id)

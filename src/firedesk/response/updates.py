@@ -13,8 +13,7 @@ from typing import Any, Iterable
 
 from firedesk.cadence import last_update_at, update_due_at
 from firedesk.clock import display_zone, format_duration, parse_utc, show_time
-from firedesk.config import Config
-from firedesk.roles.catalog import record_problem
+from firedesk.config import Config, Loading
 from firedesk.errors import InvalidInput
 from firedesk.model import Event, Incident
 from firedesk.response.common import require_text, touch_incident
@@ -60,9 +59,33 @@ def parse_template_name(value: str) -> str:
     return found
 
 
+@dataclass(frozen=True)
+class CommsSettings:
+    """`[comms]` beyond the cadence: the audiences and how long a send may take."""
+
+    audiences: tuple[Audience, ...] = ()
+    send_timeout: float = DEFAULT_SEND_TIMEOUT
+
+
+def parse_comms(loading: Loading) -> CommsSettings:
+    """Read `[comms]` audiences and send_timeout_seconds once, at load (the cadence is
+    the core's: `config.cadence_minutes`)."""
+    return CommsSettings(tuple(_parse_audiences(loading)), _parse_send_timeout(loading))
+
+
 def audiences_from(config: Config | None) -> list[Audience]:
-    """`[comms.audiences.<name>]` (or `[[comms.audiences]]` with name); problems recorded."""
-    comms = (config.section("comms") if config else None) or {}
+    """The configured audiences."""
+    return list(config.comms.audiences) if config is not None else []
+
+
+def send_timeout(config: Config | None) -> float:
+    """Seconds a Slack send may take."""
+    return config.comms.send_timeout if config is not None else DEFAULT_SEND_TIMEOUT
+
+
+def _parse_audiences(loading: Loading) -> list[Audience]:
+    """`[comms.audiences.<name>]` (or `[[comms.audiences]]` with name)."""
+    comms = loading.section("comms") or {}
     raw = comms.get("audiences") if isinstance(comms, dict) else None
     if raw is None:
         return []
@@ -72,40 +95,39 @@ def audiences_from(config: Config | None) -> list[Audience]:
     elif isinstance(raw, list):
         entries = [(e.get("name") if isinstance(e, dict) else None, e) for e in raw]
     else:
-        record_problem(config, "comms.audiences", "must be a table of [comms.audiences.<name>]")
+        loading.problem("comms.audiences", "must be a table of [comms.audiences.<name>]")
         return []
     found: list[Audience] = []
     for index, (name, entry) in enumerate(entries):
         where = f"comms.audiences.{name}" if name else f"comms.audiences[{index}]"
         if not isinstance(name, str) or not name.strip() or not isinstance(entry, dict):
-            record_problem(config, where, "needs a name and a table of settings")
+            loading.problem(where, "needs a name and a table of settings")
             continue
         template = entry.get("template", "conditions")
         try:
             template = parse_template_name(str(template))
         except InvalidInput as exc:
-            record_problem(config, f"{where}.template", str(exc))
+            loading.problem(f"{where}.template", str(exc))
             template = "conditions"
         hook = entry.get("slack_webhook")
         if hook is not None and (not isinstance(hook, str) or not hook.startswith(("https://", "http://"))):
-            record_problem(config, f"{where}.slack_webhook", "must be an http(s) URL")
+            loading.problem(f"{where}.slack_webhook", "must be an http(s) URL")
             hook = None
         sevs = entry.get("severities", [])
         if not isinstance(sevs, list) or not all(isinstance(s, str) for s in sevs):
-            record_problem(config, f"{where}.severities", "must be a list like [\"SEV1\", \"SEV2\"]")
+            loading.problem(f"{where}.severities", "must be a list like [\"SEV1\", \"SEV2\"]")
             sevs = []
         found.append(Audience(name, template, hook, tuple(s.upper() for s in sevs),
                               str(entry.get("description", ""))))
     return found
 
 
-def send_timeout(config: Config | None) -> float:
-    comms = (config.section("comms") if config else None) or {}
+def _parse_send_timeout(loading: Loading) -> float:
+    comms = loading.section("comms") or {}
     value = comms.get("send_timeout_seconds", DEFAULT_SEND_TIMEOUT) if isinstance(comms, dict) else None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 60:
         return float(value)
-    if config is not None:
-        record_problem(config, "comms.send_timeout_seconds", "must be seconds between 0 and 60")
+    loading.problem("comms.send_timeout_seconds", "must be seconds between 0 and 60")
     return DEFAULT_SEND_TIMEOUT
 
 

@@ -20,7 +20,7 @@ from firedesk.response.hypotheses import Hypothesis, hypotheses_for, loose_hypot
 from firedesk.response.impact import Impact, impact_for
 from firedesk.response.tasks import Task, tasks_for
 from firedesk.roles.catalog import role_catalog
-from firedesk.roles.nag import Nag, missing_role_nags, nag_settings
+from firedesk.roles.nag import Nag, NagSettings, missing_role_nags
 from firedesk.store.incidents import role_tenures
 from firedesk.store.store import Store
 
@@ -66,8 +66,8 @@ def checklist_view(store: Store, incident: Incident | None, config: Config | Non
     items = checklist_for(store, incident, config)
     tasks = tasks_for(store, incident.id, open_only=True)
     offer = pending_handover(store, incident.id)
-    minutes, roles = nag_settings(config)
-    rule = {"after_minutes": minutes, "roles": roles, "tenures": role_tenures(store, incident.id),
+    nag = config.nag if config is not None else NagSettings()
+    rule = {"after_minutes": nag.after_minutes, "roles": nag.roles, "tenures": role_tenures(store, incident.id),
             "keys": {r.name: r.key for r in role_catalog(config) if r.key}}
     return ChecklistView(
         incident=incident, items=items, progress=checklist_progress(items),

@@ -44,25 +44,37 @@ _EXPLAINS_WAIT = re.compile(
 _BOOKKEEPING = ("declared", "role", "status", "severity", "likelihood", "task-check-in")
 
 
-def gap_setting(config) -> timedelta:  # noqa: ANN001 (firedesk.config.Config)
-    """`[review] gap = "30m"`: how long a silence must be before lint asks about it."""
+@dataclass(frozen=True)
+class ReviewSettings:
+    """`[review]`: how long a silence must be before lint asks about it."""
+
+    gap: timedelta = DEFAULT_GAP
+
+
+def parse_review(loading) -> ReviewSettings:  # noqa: ANN001 (firedesk.config.Loading)
+    """Read `[review] gap = "30m"` once, at load."""
     from firedesk.clock import parse_duration
     from firedesk.errors import InvalidInput
 
-    section = config.section("review")
+    section = loading.section("review")
     if section is None:
-        return DEFAULT_GAP
+        return ReviewSettings()
     if not isinstance(section, dict):
-        config.problem("review", "must be a table ([review])")
-        return DEFAULT_GAP
+        loading.problem("review", "must be a table ([review])")
+        return ReviewSettings()
     value = section.get("gap")
     if value is None:
-        return DEFAULT_GAP
+        return ReviewSettings()
     try:
-        return parse_duration(str(value))
+        return ReviewSettings(parse_duration(str(value)))
     except InvalidInput:
-        config.problem("review.gap", f"cannot read duration {value!r} (use e.g. 30m); using 30m")
-        return DEFAULT_GAP
+        loading.problem("review.gap", f"cannot read duration {value!r} (use e.g. 30m); using 30m")
+        return ReviewSettings()
+
+
+def gap_setting(config) -> timedelta:  # noqa: ANN001 (firedesk.config.Config)
+    """`[review] gap`, as read at load."""
+    return config.review.gap
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from firedesk.config import Config
+from firedesk.config import Config, Loading
 from firedesk.errors import FiredeskError, InvalidInput
 from firedesk.model import Incident
 from firedesk.store.store import Store
@@ -50,53 +50,75 @@ class GitHubTarget:
         return f"{self.api_url.rstrip('/')}/repos/{self.repo}/issues"
 
 
-def github_target(config: Config, environ: dict[str, str] | None = None) -> GitHubTarget | None:
-    """The [publish.github] section, checked; None (with problems recorded) when unusable."""
+@dataclass(frozen=True)
+class PublishSettings:
+    """`[publish.github]` as read at load; `usable` when it can name a repository."""
+
+    configured: bool = False
+    usable: bool = False
+    repo: str = ""
+    api_url: str = DEFAULT_API
+    labels: tuple[str, ...] = (LABEL,)
+    timeout: float = 15.0
+    token: str | None = field(default=None, repr=False)  # given in the file, not $token_env
+    token_env: str = "GITHUB_TOKEN"
+
+
+def parse_publish(loading: Loading, environ: dict[str, str] | None = None) -> PublishSettings:
+    """Read `[publish.github]` once, at load (a missing token is reported then)."""
     environ = os.environ if environ is None else environ
-    section = (config.section("publish") or {})
+    section = (loading.section("publish") or {})
     if not isinstance(section, dict):
-        config.problem("publish", "must be a table ([publish.github])")
-        return None
+        loading.problem("publish", "must be a table ([publish.github])")
+        return PublishSettings()
     raw = section.get("github")
     if raw is None:
-        return None
+        return PublishSettings()
     if not isinstance(raw, dict):
-        config.problem("publish.github", "must be a table")
-        return None
+        loading.problem("publish.github", "must be a table")
+        return PublishSettings(configured=True)
     ok = True
     repo = raw.get("repo")
     if not isinstance(repo, str) or not _REPO.match(repo):
-        config.problem("publish.github.repo", "must be \"owner/name\"")
+        loading.problem("publish.github.repo", "must be \"owner/name\"")
         ok = False
     api_url = raw.get("api_url", DEFAULT_API)
     if not isinstance(api_url, str) or not re.match(r"^https?://", api_url):
-        config.problem("publish.github.api_url", "must be an http(s) URL")
+        loading.problem("publish.github.api_url", "must be an http(s) URL")
         ok = False
     labels = raw.get("labels", [])
     if not isinstance(labels, list) or not all(isinstance(x, str) and x.strip() for x in labels):
-        config.problem("publish.github.labels", "must be a list of label names")
+        loading.problem("publish.github.labels", "must be a list of label names")
         labels = []
     timeout = raw.get("timeout", 15)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-        config.problem("publish.github.timeout", "must be seconds (a positive number)")
+        loading.problem("publish.github.timeout", "must be seconds (a positive number)")
         timeout = 15
     token = raw.get("token")
     token_env = raw.get("token_env", "GITHUB_TOKEN")
     if token is not None and not isinstance(token, str):
-        config.problem("publish.github.token", "must be a string")
+        loading.problem("publish.github.token", "must be a string")
         token = None
     if not isinstance(token_env, str):
-        config.problem("publish.github.token_env", "must be an environment variable name")
+        loading.problem("publish.github.token_env", "must be an environment variable name")
         token_env = "GITHUB_TOKEN"
-    token = token or environ.get(token_env)
-    if not token:
-        config.problem("publish.github.token",
+    if not (token or environ.get(token_env)):
+        loading.problem("publish.github.token",
                        f"no token: set ${token_env} or token = \"…\" in [publish.github]")
-        ok = False
-    if not ok:
+    return PublishSettings(True, ok, repo if ok else "", api_url if ok else DEFAULT_API,
+                           tuple(dict.fromkeys([LABEL, *labels])), float(timeout),
+                           token or None, token_env)
+
+
+def github_target(config: Config, environ: dict[str, str] | None = None) -> GitHubTarget | None:
+    """Where to file the postmortem, from `config.publish`; None when unusable (its
+    problems are in `config.problems`). `environ` looks the token up again there."""
+    settings: PublishSettings = config.publish
+    environ = os.environ if environ is None else environ
+    token = settings.token or environ.get(settings.token_env)
+    if not settings.usable or not token:
         return None
-    return GitHubTarget(repo, token, api_url, tuple(dict.fromkeys([LABEL, *labels])),
-                        float(timeout))
+    return GitHubTarget(settings.repo, token, settings.api_url, settings.labels, settings.timeout)
 
 
 def issue_body(markdown_for_limit) -> str:  # noqa: ANN001 (callable: limit -> markdown)

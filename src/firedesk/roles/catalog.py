@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from firedesk.config import Config
+from firedesk.config import Config, Loading
 from firedesk.errors import InvalidInput
 
 
@@ -49,40 +49,37 @@ BUILTIN_ROLES: tuple[Role, ...] = (
 )
 
 
-def record_problem(config: Config, key: str, message: str) -> None:
-    """`config.problem`, once: readers that run on every refresh must not pile up copies."""
-    if not any(p.key == key and p.problem == message for p in config.problems):
-        config.problem(key, message)
-
-
-def role_catalog(config: Config | None = None) -> list[Role]:
-    """Built-in roles, then `[[roles]]` from config (problems recorded on the config)."""
+def parse_roles(loading: Loading) -> tuple[Role, ...]:
+    """Built-in roles, then `[[roles]]` from the config (read once, at load)."""
     roles = list(BUILTIN_ROLES)
-    if config is None:
-        return roles
-    entries = config.section("roles") or []
+    entries = loading.section("roles") or []
     if not isinstance(entries, list):
-        record_problem(config, "roles", "must be an array of tables ([[roles]])")
-        return roles
+        loading.problem("roles", "must be an array of tables ([[roles]])")
+        return tuple(roles)
     for index, entry in enumerate(entries):
         where = f"roles[{index}]"
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
-            record_problem(config, where, "needs a name")
+            loading.problem(where, "needs a name")
             continue
         key = entry.get("key", "")
         duties = entry.get("duties", [])
         if isinstance(duties, str):
             duties = [duties]
         if not isinstance(key, str) or len(key) > 1:
-            record_problem(config, f"{where}.key", "must be a single character")
+            loading.problem(f"{where}.key", "must be a single character")
             key = ""
         if any(r.name == name.lower() for r in roles):
-            record_problem(config, f"{where}.name", f"{name!r} is already a role")
+            loading.problem(f"{where}.name", f"{name!r} is already a role")
             continue
         roles.append(Role(name.lower(), key, tuple(str(d) for d in duties),
                           shared=bool(entry.get("shared", False))))
-    return roles
+    return tuple(roles)
+
+
+def role_catalog(config: Config | None = None) -> list[Role]:
+    """Built-in roles, then the config's `[[roles]]`."""
+    return list(config.roles if config is not None else BUILTIN_ROLES)
 
 
 def find_role(name: str, config: Config | None = None) -> Role:

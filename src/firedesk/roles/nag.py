@@ -12,9 +12,8 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from firedesk.clock import format_duration, parse_utc
-from firedesk.config import Config
+from firedesk.config import Config, Loading
 from firedesk.model import Incident, RoleTenure
-from firedesk.roles.catalog import record_problem
 
 DEFAULT_AFTER_MINUTES = 5
 NAGGED_ROLES = ("leader", "communications")
@@ -33,24 +32,32 @@ class Nag:
     text: str
 
 
-def nag_settings(config: Config | None) -> tuple[int, tuple[str, ...]]:
-    """(minutes before nagging, roles to nag about) from `[nag]`; problems recorded."""
-    section = (config.section("nag") if config else None) or {}
+@dataclass(frozen=True)
+class NagSettings:
+    """`[nag]`: minutes before nagging, and the roles to nag about."""
+
+    after_minutes: int = DEFAULT_AFTER_MINUTES
+    roles: tuple[str, ...] = NAGGED_ROLES
+
+
+def parse_nag(loading: Loading) -> NagSettings:
+    """Read `[nag]` once, at load."""
+    section = loading.section("nag") or {}
     minutes, roles = DEFAULT_AFTER_MINUTES, NAGGED_ROLES
     if not isinstance(section, dict):
-        record_problem(config, "nag", "must be a table with after_minutes and roles")
-        return minutes, roles
+        loading.problem("nag", "must be a table with after_minutes and roles")
+        return NagSettings()
     value = section.get("after_minutes", minutes)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         minutes = value
-    elif config is not None:
-        record_problem(config, "nag.after_minutes", "must be whole minutes (0 nags at once)")
+    else:
+        loading.problem("nag.after_minutes", "must be whole minutes (0 nags at once)")
     wanted = section.get("roles", list(roles))
     if isinstance(wanted, list) and all(isinstance(r, str) for r in wanted):
         roles = tuple(r.lower() for r in wanted)
-    elif config is not None:
-        record_problem(config, "nag.roles", "must be a list of role names")
-    return minutes, roles
+    else:
+        loading.problem("nag.roles", "must be a list of role names")
+    return NagSettings(minutes, roles)
 
 
 def missing_role_nags(
@@ -86,7 +93,8 @@ def nags_for(store, incident: Incident, config: Config | None, now: datetime) ->
     from firedesk.roles.catalog import role_catalog
     from firedesk.store.incidents import role_tenures
 
-    minutes, roles = nag_settings(config)
+    settings = config.nag if config is not None else NagSettings()
     keys = {r.name: r.key for r in role_catalog(config) if r.key}
-    return missing_role_nags(incident, now, after_minutes=minutes, roles=roles,
+    return missing_role_nags(incident, now, after_minutes=settings.after_minutes,
+                             roles=settings.roles,
                              tenures=role_tenures(store, incident.id), keys=keys)

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from firedesk.clock import label, parse_utc
 from firedesk.errors import FiredeskError
-from firedesk.oncall.pane import WakeView, next_service, oncall_for, wake_view
+from firedesk.oncall.pane import WakeView, next_service, wake_view
 from firedesk.oncall.wake import Candidate
 from firedesk.text import one_line
 from firedesk.widgets.watching import ChangesRecord
@@ -216,7 +216,7 @@ class WhoToWake(ChangesRecord, Widget, can_focus=True):
             return
         from firedesk.oncall.paging import choose_contact, record_page
 
-        oncall, _ = oncall_for(self.app.config)
+        oncall = self.app.config.oncall
         person = oncall.person(candidate.person)
         try:
             how, _ = choose_contact(person, None)
@@ -234,7 +234,7 @@ class WhoToWake(ChangesRecord, Widget, can_focus=True):
     def _page_with_pagerduty(self, view: WakeView, person) -> None:  # noqa: ANN001
         from firedesk.oncall.paging import record_page, routing_key_for, send_trigger
 
-        oncall, _ = oncall_for(self.app.config)
+        oncall = self.app.config.oncall
         service = oncall.services.get(view.service or "")
         key = routing_key_for(oncall.pagerduty, service.routing_key if service else None)
         try:
