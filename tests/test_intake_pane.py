@@ -3,6 +3,7 @@ details, declare, Alertmanager silences, and the notice for a new critical alert
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -218,7 +219,7 @@ async def test_silence_creates_a_real_silence_and_records_it(db_path, clock, fee
     thread.start()
     config = parse_config({"receiver": {"sources": {"alertmanager": {
         "url": f"http://127.0.0.1:{server.server_port}"}}}})
-    config.people = list(TEAM.people)
+    config = dataclasses.replace(config, people=list(TEAM.people))  # settings are frozen
     try:
         app = build_app(db_path, clock, incident.id, config=config)
         async with app.run_test(size=(140, 40)) as pilot:

@@ -98,7 +98,7 @@ class Config:
     oncall: Any = None         # firedesk.oncall.model.OnCall
     problems_by: dict[str, list[ConfigProblem]] = field(default_factory=dict, repr=False,
                                                         compare=False)
-    raw: InitVar[dict[str, Any] | None] = None
+    raw: InitVar[dict[str, Any] | None] = None  # init-only: `Config.raw` stays None
 
     def __post_init__(self, raw: dict[str, Any] | None) -> None:
         raw = raw or {}
@@ -121,9 +121,6 @@ class Config:
             if name_or_login in (person.name, person.login):
                 return person
         return None
-
-
-del Config.raw  # an init-only argument: no Config has a `raw` to read after loading
 
 
 class Loading:
