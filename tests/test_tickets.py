@@ -4,6 +4,7 @@ issues API, with a frozen clock and a real record."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -165,7 +166,7 @@ async def test_pane_key_tickets_the_highlighted_alert_and_shows_the_link(db_path
     incident = declare_incident(store, "Certification", severity="SEV2", author="Ana")
     config = parse_config({"tickets": {"repo": "acme/caseflow", "api_url": github.api,
                                        "token": TOKEN}})
-    config.people = list(TEAM.people)
+    config = dataclasses.replace(config, people=list(TEAM.people))  # settings are frozen
     app = build_app(db_path, clock, incident.id, config=config)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)

@@ -70,6 +70,10 @@ CAPABILITIES: tuple[tuple[str, str], ...] = (
     ("publish", "firedesk.review.publish:parse_publish"),
     ("review", "firedesk.review.lint:parse_review"),
     ("oncall", "firedesk.oncall.load:parse_oncall"),
+    ("digest", "firedesk.review.digest:parse_digest"),
+    ("tickets", "firedesk.intake.tickets:parse_tickets"),
+    ("analysis", "firedesk.review.analysis:parse_analysis"),
+    ("readiness", "firedesk.oncall.readiness:parse_readiness"),
 )
 
 
@@ -96,6 +100,10 @@ class Config:
     publish: Any = None        # firedesk.review.publish.PublishSettings
     review: Any = None         # firedesk.review.lint.ReviewSettings
     oncall: Any = None         # firedesk.oncall.model.OnCall
+    digest: Any = None         # firedesk.review.digest.DigestSettings
+    tickets: Any = None        # firedesk.intake.tickets.TicketSettings (None: not usable)
+    analysis: Any = None       # firedesk.review.analysis.AnalysisRules
+    readiness: Any = None      # firedesk.oncall.readiness.ReadinessSettings
     problems_by: dict[str, list[ConfigProblem]] = field(default_factory=dict, repr=False,
                                                         compare=False)
     raw: InitVar[dict[str, Any] | None] = None  # init-only: `Config.raw` stays None

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from firedesk.config import Config
+from firedesk.config import Config, Loading
 from firedesk.errors import FiredeskError, InvalidInput
 from firedesk.intake.severity import SEVERITY_ORDER
 from firedesk.intake.triage import AlertRow, find_alert
@@ -60,8 +60,13 @@ class TicketSettings:
         return f"{self.api_url.rstrip('/')}/repos/{self.repo}/issues"
 
 
-def ticket_settings(config: Config, environ: dict[str, str] | None = None) -> TicketSettings | None:
-    """The [tickets] section, checked; None (with problems recorded) when unusable or absent."""
+def ticket_settings(config: Config) -> TicketSettings | None:
+    """`[tickets]` as read when the config was loaded (`config.tickets`)."""
+    return config.tickets
+
+
+def parse_tickets(config: Loading, environ: dict[str, str] | None = None) -> TicketSettings | None:
+    """The [tickets] section, checked; read once, at load; None when unusable or absent."""
     environ = os.environ if environ is None else environ
     raw = config.section("tickets")
     if raw is None:

@@ -59,7 +59,7 @@ def wake_view(config: Config, service: str | None, at: datetime,
     if store is not None:
         from firedesk.oncall.readiness import readiness_notes, readiness_settings
 
-        settings = readiness_settings(Config(raw=config.raw))  # a scratch copy: no problems twice
+        settings = readiness_settings(config)
         readiness = readiness_notes(store, settings, oncall,
                                     [c.person for t in plan.tiers for c in t.candidates], at)
     return WakeView(at, service, services, plan=plan, problems=problem_lines,

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from firedesk.clock import parse_duration, parse_utc, to_iso
-from firedesk.config import Config
+from firedesk.config import Config, Loading
 from firedesk.errors import InvalidInput
 from firedesk.oncall.model import OnCall
 from firedesk.store.store import Store
@@ -51,7 +51,7 @@ class ReadinessSettings:
         return tuple(dict.fromkeys(own)) if own else self.checks
 
 
-def _check_list(config: Config, where: str, value: Any) -> tuple[str, ...]:
+def _check_list(config: Loading, where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         config.problem(where, "must be a list of check names")
         return ()
@@ -62,6 +62,11 @@ def _check_list(config: Config, where: str, value: Any) -> tuple[str, ...]:
 
 
 def readiness_settings(config: Config) -> ReadinessSettings:
+    """`[readiness]` as read when the config was loaded (`config.readiness`)."""
+    return config.readiness
+
+
+def parse_readiness(config: Loading) -> ReadinessSettings:
     """The [readiness] section, checked; problems recorded on the config."""
     raw = config.section("readiness")
     if raw is None:

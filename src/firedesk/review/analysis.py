@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from firedesk.config import Config
+from firedesk.config import Config, Loading
 from firedesk.errors import InvalidInput
 from firedesk.model import SEVERITIES, Event, Incident
 from firedesk.store.store import Store
@@ -44,7 +44,7 @@ class AnalysisRules:
         return bool(self.words or self.kinds or self.status_page_audiences or self.severities)
 
 
-def _strings(config: Config, raw: dict[str, Any], key: str) -> tuple[str, ...]:
+def _strings(config: Loading, raw: dict[str, Any], key: str) -> tuple[str, ...]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         config.problem(f"analysis.{key}", "must be a list of strings")
@@ -53,6 +53,11 @@ def _strings(config: Config, raw: dict[str, Any], key: str) -> tuple[str, ...]:
 
 
 def analysis_rules(config: Config) -> AnalysisRules:
+    """`[analysis]` as read when the config was loaded (`config.analysis`)."""
+    return config.analysis
+
+
+def parse_analysis(config: Loading) -> AnalysisRules:
     """The [analysis] section, checked (problems recorded on the config); empty: no rules."""
     raw = config.section("analysis")
     if raw is None:

@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from firedesk.clock import to_iso
-from firedesk.config import Config, valid_timezone
+from firedesk.config import Config, Loading, valid_timezone
 from firedesk.oncall.load import WEEKDAYS
 from firedesk.oncall.model import OnCall
 from firedesk.store.store import Store
@@ -79,7 +79,7 @@ class DigestSettings:
         return DigestTeam(name or NO_LEAD, self.hours)
 
 
-def _hours(config: Config, where: str, raw: dict[str, Any], base: BusinessHours) -> BusinessHours:
+def _hours(config: Loading, where: str, raw: dict[str, Any], base: BusinessHours) -> BusinessHours:
     opens, closes, zone, days = base.opens, base.closes, base.timezone, base.workdays
     text = raw.get("business_hours")
     if text is not None:
@@ -105,8 +105,13 @@ def _hours(config: Config, where: str, raw: dict[str, Any], base: BusinessHours)
     return BusinessHours(opens, closes, zone, days)
 
 
-def digest_settings(config: Config, environ: dict[str, str] | None = None) -> DigestSettings:
-    """The [digest] section, checked; problems are recorded on the config, the rest loads."""
+def digest_settings(config: Config) -> DigestSettings:
+    """`[digest]` as read when the config was loaded (`config.digest`)."""
+    return config.digest
+
+
+def parse_digest(config: Loading, environ: dict[str, str] | None = None) -> DigestSettings:
+    """The [digest] section, checked; read once, at load; what is good loads."""
     environ = os.environ if environ is None else environ
     raw = config.section("digest") or {}
     if not isinstance(raw, dict):

@@ -357,11 +357,10 @@ class IncidentScreen(ChangesRecord, Screen):
         self._choose("severity", SEVERITIES, set_severity)
 
     def action_status(self) -> None:
-        from firedesk.config import Config
         from firedesk.review.analysis import analysis_rules, set_status_checked
 
         # A scratch copy: config problems are reported once, by the app.
-        rules = analysis_rules(Config(raw=self.app.config.raw))
+        rules = analysis_rules(self.app.config)
         self._choose("status", STATUSES, partial(set_status_checked, rules=rules))
 
     def _choose(self, what: str, choices, write) -> None:  # noqa: ANN001

@@ -325,11 +325,10 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
                            done=f"{self._label(targets)} silenced in Alertmanager")
 
     def action_ticket(self) -> None:
-        from firedesk.config import Config
         from firedesk.intake.tickets import ticket_each, ticket_settings
 
         # A scratch copy: config problems are reported once, by the app, not per key press.
-        settings = ticket_settings(Config(raw=self.app.config.raw))
+        settings = ticket_settings(self.app.config)
         if settings is None:
             self.app.notify("Tickets are not configured: [tickets] repo and a token in "
                             "firedesk.toml (firedesk doctor says what is missing).", markup=False)
