@@ -27,13 +27,16 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from firedesk.clock import Clock, TimeView, local_zone, system_clock, time_view
-from firedesk.config import Config
+from firedesk.config import Config, ConfigError, load_config
 from firedesk.errors import FiredeskError
 from firedesk.store import ChangeFeed, Store, list_incidents, resolve_incident, save_draft
 from firedesk.text import one_line, visible
 from firedesk.themes import load_themes, pick_theme
 
 POLL_SECONDS = 0.15
+# The config watcher also looks at the file's stamp this often, so an edit that inotify
+# did not report (a network filesystem, an edit before the watch began) still lands.
+CONFIG_RECHECK_MS = 1000
 # A console's write keeps asking for the lock this long (the text stays on screen
 # meanwhile) before it says "not recorded": storms of writers are unfair to one.
 WRITE_PATIENCE = 30.0
@@ -81,6 +84,13 @@ class FiredeskApp(App):
         # connections are query_only, so SQLite itself refuses what slips past.
         self.watching = watching
         self.served = ssh_key is not None   # a `firedesk serve` session
+        self.actor_as_given = actor  # mapped again to a configured person on each reload
+        self.theme_override = theme
+        # Set on the UI thread each time the config file was read again (tests await it).
+        self.config_reloads = 0
+        self.config_reloaded: asyncio.Event | None = None
+        self._stop_watching = threading.Event()
+        self._config_stamp = _stamp(config.path)
         self.clock = clock
         self.zone = zone  # the viewer's own zone
         # Times are shown in the incident's display zone, or (F8) in the viewer's own.
@@ -110,7 +120,7 @@ class FiredeskApp(App):
         self.main_screen: Screen | None = None
         self._handover_checked = False
         self.startup_notices: list[str] = [str(p) for p in config.problems]
-        themes = load_themes()
+        themes = self.themes = load_themes()
         self.startup_notices += themes.problems
         for loaded in themes.themes.values():
             self.register_theme(loaded)
@@ -130,6 +140,10 @@ class FiredeskApp(App):
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass  # not on Unix, or not the main thread (some test runners)
         self.set_interval(POLL_SECONDS, self.poll_feed)
+        self.config_reloaded = asyncio.Event()
+        if self.config.path is not None:
+            threading.Thread(target=self._watch_config, args=(self.config.path,),
+                             name="config-watcher", daemon=True).start()
         if self.start_incident is not None:
             self.open_incident(self.start_incident)
         else:
@@ -212,6 +226,59 @@ class FiredeskApp(App):
                                done=f"Handover of {window.rotation.name} marked read")
 
         self.push_screen(ShiftReportScreen(window, markdown), answered)
+
+    # -- live: the config file --------------------------------------------------------------
+
+    def _watch_config(self, path: Path) -> None:
+        """A thread: read the config again whenever its file changes (watchfiles, and a
+        look at the file's stamp each second); the UI thread swaps the settings in."""
+        from watchfiles import watch
+
+        target = path.resolve()
+        try:
+            for _ in watch(target.parent, stop_event=self._stop_watching,
+                           watch_filter=lambda change, name: Path(name).name == target.name,
+                           rust_timeout=CONFIG_RECHECK_MS, yield_on_timeout=True,
+                           raise_interrupt=False, debounce=400, step=50, recursive=False):
+                stamp = _stamp(path)
+                if stamp == self._config_stamp:
+                    continue
+                self._config_stamp = stamp
+                try:
+                    loaded, problem = load_config(path), None
+                except ConfigError as exc:
+                    loaded, problem = None, str(exc)
+                try:
+                    self.call_from_thread(self.swap_config, loaded, problem)
+                except RuntimeError:
+                    return  # the app is closing
+        except Exception:  # noqa: BLE001 (no watching, e.g. the folder went away: not fatal)
+            return
+
+    def swap_config(self, loaded: Config | None, problem: str | None = None) -> None:
+        """UI thread: new settings everywhere, or a notice and the last good ones kept."""
+        if loaded is None:
+            self.notify(f"{problem}; keeping the last good settings", title="Config not reloaded",
+                        severity="warning", markup=False, timeout=10)
+        else:
+            self.config = loaded
+            person = loaded.person(self.actor_as_given)
+            self.actor = person.name if person else self.actor_as_given
+            self.set_keymap(loaded.keymap)
+            if self.theme_override is None:
+                self.theme, _ = pick_theme(loaded.theme, self.themes)
+            count = len(loaded.problems)
+            self.notify(f"Settings reloaded from {loaded.file}"
+                        + (f"; {count} problem(s), the first: {loaded.problems[0]}" if count else ""),
+                        title="Config", severity="warning" if count else "information",
+                        markup=False, timeout=6)
+            screen = self.main_screen
+            if screen is not None and hasattr(screen, "settings_changed"):
+                screen.settings_changed(loaded)
+            self.refresh_panes(everything=True)
+        self.config_reloads += 1
+        if self.config_reloaded is not None:
+            self.config_reloaded.set()
 
     # -- live: the change feed ----------------------------------------------------------
 
@@ -319,6 +386,7 @@ class FiredeskApp(App):
         self.exit()
 
     def on_unmount(self) -> None:
+        self._stop_watching.set()
         # A worker thread may still be inside a query: closing a connection under it
         # crashes SQLite, so each connection closes only once its lock is free.
         for lock, close in ((self.read_lock, self.reader.close), (self._write_lock, self.store.close)):
@@ -397,6 +465,15 @@ def _refuse_watcher(store: Store, *args: Any, **kwargs: Any) -> None:
 def _bindings(node: Any) -> list[Binding]:
     """The node's own declared bindings that carry an id (shown in help and the palette)."""
     return [b for b in getattr(node, "BINDINGS", []) if isinstance(b, Binding) and b.id]
+
+
+def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """What tells one version of a file from the next: inode, size, mtime."""
+    try:
+        info = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns) if info else None
 
 
 def describe_error(error: BaseException | None) -> str:

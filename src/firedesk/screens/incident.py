@@ -131,6 +131,14 @@ class IncidentScreen(ChangesRecord, Screen):
         self.query_one("#timeline", Timeline).focus()
         self.reload()
 
+    def settings_changed(self, config) -> None:  # noqa: ANN001 (firedesk.config.Config)
+        """The config file was read again: attributes down to what was built from it
+        (the panes read `app.config` on their next read). New `[[roles]]` keys and board
+        rows come with the next opening of the incident."""
+        header = self.query_one("#header", IncidentHeader)
+        header.cadence = config.cadence_minutes
+        header.tick()
+
     # -- reading ----------------------------------------------------------------------------
 
     def reload(self, everything: bool = False) -> None:
