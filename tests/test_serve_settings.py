@@ -11,7 +11,7 @@ from firedesk.config import parse_config, read_toml
 from firedesk.errors import FiredeskError
 from firedesk.serve.hostkey import host_key_fingerprint, load_or_generate
 from firedesk.serve.server import RefusalLog
-from firedesk.serve.settings import KeyBook, fingerprint, serve_settings
+from firedesk.serve.settings import KeyBook, fingerprint
 from serve_support import make_key, public
 
 
@@ -24,7 +24,7 @@ def settings_from(tmp_path: Path, text: str):  # noqa: ANN201
     path = tmp_path / "firedesk.toml"
     path.write_text(text)
     config = parse_config(read_toml(path), path)
-    return serve_settings(config), [str(p) for p in config.problems]
+    return config.serve, [str(p) for p in config.problems]
 
 
 def test_people_watchers_and_an_authorized_keys_file_name_each_key(tmp_path, keys):

@@ -74,6 +74,7 @@ CAPABILITIES: tuple[tuple[str, str], ...] = (
     ("tickets", "firedesk.intake.tickets:parse_tickets"),
     ("analysis", "firedesk.review.analysis:parse_analysis"),
     ("readiness", "firedesk.oncall.readiness:parse_readiness"),
+    ("serve", "firedesk.serve.settings:parse_serve"),
 )
 
 
@@ -104,6 +105,7 @@ class Config:
     tickets: Any = None        # firedesk.intake.tickets.TicketSettings (None: not usable)
     analysis: Any = None       # firedesk.review.analysis.AnalysisRules
     readiness: Any = None      # firedesk.oncall.readiness.ReadinessSettings
+    serve: Any = None          # firedesk.serve.settings.ServeSettings
     problems_by: dict[str, list[ConfigProblem]] = field(default_factory=dict, repr=False,
                                                         compare=False)
     raw: InitVar[dict[str, Any] | None] = None  # init-only: `Config.raw` stays None

@@ -32,9 +32,7 @@ def store_problems(env) -> Iterable[str]:  # noqa: ANN001
 def serve_summary(config: Config, record) -> str:  # noqa: ANN001
     """`firedesk serve` in one line: its host key's fingerprint and who has keys."""
     from firedesk.serve.hostkey import host_key_fingerprint
-    from firedesk.serve.settings import serve_settings
-
-    settings = serve_settings(Config(path=config.path, raw=config.raw, people=config.people))
+    settings = config.serve
     path = settings.host_key_path(record)
     people = sum(not i.watching for i in settings.keys.values())
     keys = f"keys for {people} people, {len(settings.keys) - people} watchers"

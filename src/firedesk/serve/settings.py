@@ -23,7 +23,7 @@ ssh_keys = ["ssh-ed25519 AAAA…"]
 ```
 A key is known by its SHA-256 fingerprint (what `ssh-keygen -lf` prints). A key given
 to two names is refused for both: identity is never guessed. Problems are recorded with
-`config.problem()`; every valid key still works.
+`loading.problem()` when the file is read (`config.serve`); every valid key still works.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ import binascii
 import hashlib
 import shlex
 import struct
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from firedesk.clock import parse_duration
-from firedesk.config import Config, ConfigError, parse_config, read_toml
+from firedesk.config import Config, ConfigError, Loading, parse_config, read_toml
 from firedesk.errors import FiredeskError
 
 DEFAULT_HOST = "127.0.0.1"
@@ -67,7 +67,7 @@ class Identity:
         return "watcher" if self.watching else "person"
 
 
-@dataclass
+@dataclass(frozen=True)
 class ServeSettings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
@@ -104,7 +104,7 @@ def fingerprint(line: str) -> str:
     return f"SHA256:{digest}"
 
 
-def _seconds(config: Config, table: dict[str, Any], key: str, default: float | None,
+def _seconds(config: Loading, table: dict[str, Any], key: str, default: float | None,
              allow_never: bool = False) -> float | None:
     value = table.get(key)
     if value is None:
@@ -123,7 +123,7 @@ def _seconds(config: Config, table: dict[str, Any], key: str, default: float | N
     return default
 
 
-def _count(config: Config, table: dict[str, Any], key: str, default: int,
+def _count(config: Loading, table: dict[str, Any], key: str, default: int,
            top: int = 100_000) -> int:
     value = table.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
@@ -132,7 +132,7 @@ def _count(config: Config, table: dict[str, Any], key: str, default: int,
     return value
 
 
-def _path(config: Config, value: Any, key: str) -> Path | None:
+def _path(config: Loading, value: Any, key: str) -> Path | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -147,7 +147,7 @@ def _path(config: Config, value: Any, key: str) -> Path | None:
 class _Keys:
     """Collects keys from every place; a key claimed by two names counts for neither."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Loading) -> None:
         self.config = config
         self.found: dict[str, Identity] = {}
         self.clashes: set[str] = set()
@@ -259,38 +259,39 @@ def _quoted_options(line: str) -> tuple[dict[str, str], str]:
     return options, line[at + 1:]
 
 
-def serve_settings(config: Config) -> ServeSettings:
-    """Read `[serve]`, `[[people]] ssh_keys`, `[[watchers]]` and the authorized_keys file."""
+def parse_serve(config: Loading) -> ServeSettings:
+    """Read `[serve]`, `[[people]] ssh_keys`, `[[watchers]]` and the authorized_keys file
+    (once, in `load_config`: `config.serve`)."""
     raw = config.raw
     table = raw.get("serve", {})
-    settings = ServeSettings()
     if not isinstance(table, dict):
         config.problem("serve", "must be a table ([serve])")
         table = {}
     host = table.get("host", DEFAULT_HOST)
-    if isinstance(host, str) and host.strip():
-        settings.host = host
-    else:
+    if not (isinstance(host, str) and host.strip()):
         config.problem("serve.host", "must be an address string")
-    settings.port = _count(config, table, "port", DEFAULT_PORT, top=65535)
-    settings.host_key = _path(config, table.get("host_key"), "serve.host_key")
-    settings.authorized_keys = _path(config, table.get("authorized_keys"), "serve.authorized_keys")
-    settings.max_sessions = _count(config, table, "max_sessions", DEFAULT_MAX_SESSIONS)
-    settings.max_auth_attempts = _count(config, table, "max_auth_attempts",
-                                        DEFAULT_MAX_AUTH_ATTEMPTS, top=100)
-    settings.idle_timeout = _seconds(config, table, "idle_timeout", DEFAULT_IDLE_TIMEOUT,
-                                     allow_never=True)
-    settings.login_timeout = _seconds(config, table, "login_timeout",
-                                      DEFAULT_LOGIN_TIMEOUT) or DEFAULT_LOGIN_TIMEOUT
+        host = DEFAULT_HOST
+    authorized_keys = _path(config, table.get("authorized_keys"), "serve.authorized_keys")
     people = {p.name for p in config.people}
-    watchers_raw = raw.get("watchers")
     keys = _Keys(config)
     _table_keys(keys, raw.get("people"), "people", False, people)
-    _table_keys(keys, watchers_raw, "watchers", True, people)
-    if settings.authorized_keys is not None:
-        _file_keys(keys, settings.authorized_keys, people)
-    settings.keys = keys.result()
-    return settings
+    _table_keys(keys, raw.get("watchers"), "watchers", True, people)
+    if authorized_keys is not None:
+        _file_keys(keys, authorized_keys, people)
+    return ServeSettings(
+        host=host,
+        port=_count(config, table, "port", DEFAULT_PORT, top=65535),
+        host_key=_path(config, table.get("host_key"), "serve.host_key"),
+        authorized_keys=authorized_keys,
+        max_sessions=_count(config, table, "max_sessions", DEFAULT_MAX_SESSIONS),
+        idle_timeout=_seconds(config, table, "idle_timeout", DEFAULT_IDLE_TIMEOUT,
+                              allow_never=True),
+        max_auth_attempts=_count(config, table, "max_auth_attempts",
+                                 DEFAULT_MAX_AUTH_ATTEMPTS, top=100),
+        login_timeout=_seconds(config, table, "login_timeout",
+                               DEFAULT_LOGIN_TIMEOUT) or DEFAULT_LOGIN_TIMEOUT,
+        keys=keys.result(),
+    )
 
 
 class KeyBook:
@@ -299,7 +300,7 @@ class KeyBook:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.settings = serve_settings(config)
+        self.settings = config.serve
         self.problems: list[str] = [str(p) for p in config.problems]
         self._stamp = self._stamps()
 
@@ -327,10 +328,10 @@ class KeyBook:
                       if self.config.path is not None else self.config)
         except ConfigError as exc:
             return [f"{exc}; keeping the keys read before"]
-        settings = serve_settings(config)
         self.config = config
-        self.settings.keys = settings.keys
-        self.settings.authorized_keys = settings.authorized_keys
+        # New keys count at once; the address and limits are the server's until a restart.
+        self.settings = replace(self.settings, keys=config.serve.keys,
+                                authorized_keys=config.serve.authorized_keys)
         self.problems = [str(p) for p in config.problems]
         return self.problems
 
