@@ -46,3 +46,31 @@ def test_firedesk_note_runs_without_textual(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "False"
     assert "INC-1 #2 note recorded" in result.stdout
+
+
+def test_the_headless_commands_run_without_textual(tmp_path) -> None:
+    """What scripts and cron call: record, read, export, verify, search, review."""
+    db = str(tmp_path / "f.db")
+    commands = [
+        ["declare", "db down", "--severity", "SEV2"],
+        ["note", "INC-1", "replica lag"],
+        ["timeline", "INC-1"],
+        ["show", "INC-1"],
+        ["status", "INC-1", "resolved"],
+        ["export", "INC-1", "--format", "json"],
+        ["verify"],
+        ["stats"],
+        ["search", "replica"],
+        ["incidents"],
+        ["alerts"],
+    ]
+    code = (
+        "import sys\n"
+        "from firedesk.cli import cli\n"
+        f"for args in {commands!r}:\n"
+        f"    cli.main(['--db', {db!r}, '--as', 'ana', *args], standalone_mode=False)\n"
+        "print([m for m in sys.modules if m.split('.')[0] == 'textual'], file=sys.stderr)\n"
+    )
+    result = _run(code, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"
