@@ -75,6 +75,7 @@ CAPABILITIES: tuple[tuple[str, str], ...] = (
     ("analysis", "firedesk.review.analysis:parse_analysis"),
     ("readiness", "firedesk.oncall.readiness:parse_readiness"),
     ("serve", "firedesk.serve.settings:parse_serve"),
+    ("alerts", "firedesk.intake.feed:parse_alerts"),
 )
 
 
@@ -106,6 +107,7 @@ class Config:
     analysis: Any = None       # firedesk.review.analysis.AnalysisRules
     readiness: Any = None      # firedesk.oncall.readiness.ReadinessSettings
     serve: Any = None          # firedesk.serve.settings.ServeSettings
+    alerts: Any = None         # firedesk.intake.feed.AlertViewSettings
     problems_by: dict[str, list[ConfigProblem]] = field(default_factory=dict, repr=False,
                                                         compare=False)
     raw: InitVar[dict[str, Any] | None] = None  # init-only: `Config.raw` stays None

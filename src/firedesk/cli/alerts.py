@@ -1,4 +1,4 @@
-"""The alert feed's commands: ingest, receive, poll, alerts, ack, snooze, attach, silence.
+"""The alert feed's commands: ingest, receive, poll, alerts, ack, snooze, attach, detach, silence.
 
 Heavy imports (aiohttp, httpx, watchfiles) stay inside the commands that need them.
 """
@@ -256,19 +256,72 @@ def snooze(env: Env, alert: str, duration: str, reason: str) -> None:
                f"{safe(found.title, 80)}")
 
 
+def _chosen(env: Env, alerts: tuple[str, ...], group: str | None) -> list:
+    """The alerts named, or every alert in the feed's group GROUP ([alerts] group_by)."""
+    from firedesk.intake.feed import group_name
+    from firedesk.intake.triage import find_alert, list_alerts
+
+    if group is not None and alerts:
+        raise InvalidInput("name alerts or --group, not both")
+    if group is None:
+        if not alerts:
+            raise InvalidInput("name at least one ALERT (its id or dedup key), or --group NAME")
+        found = {a.id: a for a in (find_alert(env.store, ref) for ref in alerts)}
+        return list(found.values())
+    group_by = env.config.alerts.group_by
+    members = [a for a in list_alerts(env.store) if group_name(a, group_by) == group]
+    if not members:
+        raise InvalidInput(f"no alert is in group {group!r} (grouped by {', '.join(group_by)}; "
+                           "`firedesk alerts` shows the alertname label)")
+    return members
+
+
 @click.command()
-@click.argument("alert")
+@click.argument("alerts", nargs=-1, metavar="ALERT...")
 @click.argument("incident")
+@click.option("--group", metavar="NAME",
+              help="Every alert in this group (e.g. alertname=HighLatency, as the console "
+                   "shows it), in one timeline entry.")
 @pass_env
-def attach(env: Env, alert: str, incident: str) -> None:
-    """Attach ALERT to INCIDENT (recorded on the incident's timeline)."""
-    from firedesk.intake.triage import attach_alert, find_alert
+def attach(env: Env, alerts: tuple[str, ...], incident: str, group: str | None) -> None:
+    """Attach ALERT(s) to INCIDENT (recorded on the incident's timeline: one entry for one
+    alert, one entry naming the count for several or a --group)."""
+    from firedesk.intake.triage import attach_alert
     from firedesk.store import resolve_incident
 
     store = env.store
     target = resolve_incident(store, incident)
-    found = attach_alert(store, find_alert(store, alert), target, author=env.actor)
-    click.echo(f"alert {found.id} attached to {target.key}: {safe(found.title, 80)}")
+    chosen = _chosen(env, alerts, group)
+    fresh = [a for a in chosen if a.incident_id != target.id]
+    if not fresh:
+        click.echo(f"already attached to {target.key}; nothing was recorded")
+        return
+    if len(chosen) == 1 and group is None:
+        found = attach_alert(store, chosen[0], target, author=env.actor)
+        click.echo(f"alert {found.id} attached to {target.key}: {safe(found.title, 80)}")
+        return
+    attach_alert(store, chosen, target, author=env.actor, group=group)
+    click.echo(f"{len(fresh)} alerts attached to {target.key}"
+               + (f" (group {safe(group, 80)})" if group else ""))
+
+
+@click.command()
+@click.argument("alerts", nargs=-1, metavar="ALERT...")
+@click.option("--group", metavar="NAME", help="Every alert in this group, in one entry.")
+@pass_env
+def detach(env: Env, alerts: tuple[str, ...], group: str | None) -> None:
+    """Undo an attachment: ALERT(s) leave their incident (on its timeline)."""
+    from firedesk.intake.triage import detach_alert
+
+    chosen = [a for a in _chosen(env, alerts, group) if a.incident_id]
+    if not chosen:
+        raise InvalidInput("not attached to an incident; nothing was recorded")
+    if len(chosen) == 1 and group is None:
+        found = detach_alert(env.store, chosen[0], author=env.actor)
+        click.echo(f"alert {found.id} detached from {chosen[0].incident}: {safe(found.title, 80)}")
+        return
+    detach_alert(env.store, chosen, author=env.actor, group=group)
+    click.echo(f"{len(chosen)} alerts detached" + (f" (group {safe(group, 80)})" if group else ""))
 
 
 @click.command()
@@ -329,4 +382,5 @@ def sns_confirm(env: Env, topic: str | None) -> None:
                + (f" ({safe(found.subscription_arn)})" if found.subscription_arn else ""))
 
 
-COMMANDS = [ingest, receive, poll, alerts_command, ack, take, snooze, attach, silence, sns]
+COMMANDS = [ingest, receive, poll, alerts_command, ack, take, snooze, attach, detach, silence,
+            sns]

@@ -253,33 +253,89 @@ def snooze_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], duration: 
     return _result(alerts, store)
 
 
+def _titles(alerts: Sequence[AlertRow], most: int = 3) -> str:
+    shown = "; ".join(a.title for a in alerts[:most])
+    return shown + (f"; … {len(alerts) - most} more" if len(alerts) > most else "")
+
+
+def _bulk_data(alerts: Sequence[AlertRow], group: str | None) -> dict[str, Any]:
+    return {"count": len(alerts), "group": group, "alert_ids": [a.id for a in alerts],
+            "alerts": [_summary(a) for a in alerts[:50]]}
+
+
 def attach_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], incident: Incident, *,
-                 author: str) -> Any:
-    """Link the alert(s) to an incident; the incident's timeline records each."""
+                 author: str, group: str | None = None) -> Any:
+    """Link the alert(s) to an incident. One alert: one timeline entry about it. A group
+    or a selection: ONE entry naming the count (and the group), however many there are."""
     with store.write() as conn:
+        attached: list[tuple[AlertRow, Any, dict[str, Any]]] = []
         for alert in _many(alerts):
             current = _current(conn, alert.id)
             if current == incident.id:
                 continue
             conn.execute("UPDATE alerts SET incident_id = ? WHERE id = ?", (incident.id, alert.id))
-            # An ack or snooze made before the alert was attached is on no incident's
-            # timeline: say it here, so the incident's record has who did it and when.
             before = dict(zip(("acked_by", "acked_at", "snoozed_until", "snooze_reason"), conn.execute(
                 "SELECT acked_by, acked_at, snoozed_until, snooze_reason FROM alerts WHERE id = ?",
                 (alert.id,)).fetchone()))
-            earlier = ""
-            if before["acked_by"] and before["acked_at"]:
-                earlier += f"; acknowledged before by {before['acked_by']} at {_minute(before['acked_at'])}"
-            if before["snoozed_until"] and before["snoozed_until"] > store.now():
-                earlier += (f"; snoozed until {_minute(before['snoozed_until'])}: "
-                            f"{before['snooze_reason'] or ''}").rstrip(": ")
+            attached.append((alert, current, before))
+        if len(attached) == 1 and group is None:
+            _attach_entry(store, incident, *attached[0], author=author)
+        elif attached:
+            taken = [a for a, _, _ in attached]
+            acked = sum(1 for _, _, before in attached if before["acked_by"])
+            named = f" (group {group})" if group else ""
             append_event(store, incident_id=incident.id, kind="alert.attach", author=author,
-                         text=f"attached alert {alert.id} ({alert.source}, {alert.severity}, "
-                              f"{alert.status}): {alert.title}{earlier}",
-                         data={**_summary(alert), "status": alert.status,
-                               "service": alert.service, "links": alert.links,
-                               "previous_incident": current,
-                               **({k: v for k, v in before.items() if v} if earlier else {})})
+                         text=f"attached {len(taken)} alerts{named}: {_titles(taken)}"
+                              + (f"; {acked} of them acknowledged before" if acked else ""),
+                         data={**_bulk_data(taken, group),
+                               "previous_incidents": sorted({c for _, c, _ in attached if c})})
+    return _result(alerts, store)
+
+
+def _attach_entry(store: Store, incident: Incident, alert: AlertRow, current: Any,
+                  before: dict[str, Any], *, author: str) -> None:
+    # An ack or snooze made before the alert was attached is on no incident's timeline:
+    # say it here, so the incident's record has who did it and when.
+    earlier = ""
+    if before["acked_by"] and before["acked_at"]:
+        earlier += f"; acknowledged before by {before['acked_by']} at {_minute(before['acked_at'])}"
+    if before["snoozed_until"] and before["snoozed_until"] > store.now():
+        earlier += (f"; snoozed until {_minute(before['snoozed_until'])}: "
+                    f"{before['snooze_reason'] or ''}").rstrip(": ")
+    append_event(store, incident_id=incident.id, kind="alert.attach", author=author,
+                 text=f"attached alert {alert.id} ({alert.source}, {alert.severity}, "
+                      f"{alert.status}): {alert.title}{earlier}",
+                 data={**_summary(alert), "status": alert.status,
+                       "service": alert.service, "links": alert.links,
+                       "previous_incident": current,
+                       **({k: v for k, v in before.items() if v} if earlier else {})})
+
+
+def detach_alert(store: Store, alerts: AlertRow | Sequence[AlertRow], *, author: str,
+                 group: str | None = None) -> Any:
+    """Undo an attachment: the incident's timeline says so (one entry for a group/selection)."""
+    with store.write() as conn:
+        by_incident: dict[int, list[AlertRow]] = {}
+        for alert in _many(alerts):
+            current = _current(conn, alert.id)
+            if current is None:
+                continue
+            conn.execute("UPDATE alerts SET incident_id = NULL WHERE id = ?", (alert.id,))
+            by_incident.setdefault(current, []).append(alert)
+        if not by_incident:
+            raise InvalidInput("not attached to an incident; nothing was recorded")
+        for incident_id, gone in by_incident.items():
+            if len(gone) == 1 and group is None:
+                alert = gone[0]
+                text = (f"detached alert {alert.id} ({alert.source}, {alert.severity}, "
+                        f"{alert.status}): {alert.title}")
+                data = {**_summary(alert), "status": alert.status}
+            else:
+                named = f" (group {group})" if group else ""
+                text = f"detached {len(gone)} alerts{named}: {_titles(gone)}"
+                data = _bulk_data(gone, group)
+            append_event(store, incident_id=incident_id, kind="alert.detach", author=author,
+                         text=text, data=data)
     return _result(alerts, store)
 
 

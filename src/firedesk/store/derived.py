@@ -75,11 +75,14 @@ def rebuild(store: Store) -> tuple[dict[int, _Incident], dict[int, int | None], 
     for e in _events(store):
         data = json.loads(e["data"] or "{}")
         kind, inc_id = e["kind"], e["incident_id"]
-        if kind.startswith("alert.") and isinstance(data.get("alert_id"), int):
-            if kind == "alert.attach":
-                attached[data["alert_id"]] = inc_id
-            elif kind == "alert.ack":
-                acked[data["alert_id"]] = e["author"]
+        if kind in ("alert.attach", "alert.detach"):
+            # One alert names alert_id; a group or a selection lists alert_ids.
+            ids = data.get("alert_ids") or [data.get("alert_id")]
+            for alert_id in ids:
+                if isinstance(alert_id, int):
+                    attached[alert_id] = inc_id if kind == "alert.attach" else None
+        elif kind == "alert.ack" and isinstance(data.get("alert_id"), int):
+            acked[data["alert_id"]] = e["author"]
         if inc_id is None:
             continue
         inc = incidents.setdefault(inc_id, _Incident())

@@ -6,12 +6,15 @@ rest of the firing ones; resolved last (marked `ok`). Each row: severity as a wo
 n noise, ~ flapping), who has it (@owner, when not the acknowledger), who acked (✓name)
 and the incident it is attached to.
 
-Keys with the list focused: a ack · t take (it is yours) · s snooze… · + attach to this incident · m noise ·
-Enter details · ! declare from alert · / filter (text, or label=value) · space select ·
-* select everything shown · x silence in Alertmanager (when configured) · g open a
-GitHub issue for the alert, or comment on its ticket ([tickets]). With a
-selection, actions apply to every selected alert. A new critical alert is announced
-with a notice even when this pane does not have the focus.
+Keys with the list focused: a ack · t take (it is yours) · s snooze… · + attach to this incident ·
+- detach from its incident · m noise · Enter details · ! declare from alert · / filter
+(text, or label=value) · space select · * select everything shown · x silence in
+Alertmanager (when configured) · g open a GitHub issue for the alert, or comment on its
+ticket ([tickets]) · G group rows by alertname ([alerts] group_by). With a selection,
+actions apply to every selected alert; on a group row (`▸ 12 × alertname=HighLatency`),
+to every alert in the group (Enter expands or folds it). Attaching or detaching a group or
+a selection writes one timeline entry naming the count. A new critical alert is
+announced with a notice even when this pane does not have the focus.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from textual.widgets import Input, Static
 
 from firedesk.clock import format_duration, parse_utc, to_iso
 from firedesk.intake.feed import (
-    AlertFeedData, critical_news, feed_order, load_feed, matches, silence_each,
+    AlertFeedData, AlertGroup, critical_news, feed_order, grouped, load_feed, matches,
+    silence_each,
 )
 from firedesk.intake.triage import AlertRow
 from firedesk.model import SEVERITIES
@@ -46,7 +50,8 @@ SEVERITY_STYLE = {"critical": "bold reverse", "high": "bold", "medium": "", "low
 class AlertFeed(ChangesRecord, Vertical, can_focus=False):
     """The alert feed for everyone on the incident (all alerts; attached ones marked)."""
 
-    WRITE_ACTIONS = frozenset({"ack", "attach", "declare", "noise", "silence", "snooze"})
+    WRITE_ACTIONS = frozenset({"ack", "attach", "declare", "detach", "noise", "silence",
+                               "snooze"})
 
     HELP_TITLE = "Alerts"
     # In a storm every commit changes the feed: the screen reads it a few times a second at
@@ -65,6 +70,8 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
         Binding("t", "take", "Take", id="alerts.take"),
         Binding("s", "snooze", "Snooze…", id="alerts.snooze"),
         Binding("plus", "attach", "Attach", id="alerts.attach"),
+        Binding("minus", "detach", "Detach", show=False, id="alerts.detach"),
+        Binding("G", "group", "Group", id="alerts.group"),
         Binding("m", "noise", "Noise", id="alerts.noise"),
         Binding("exclamation_mark", "declare", "Declare", id="alerts.declare"),
         Binding("slash", "filter", "Filter", id="alerts.filter"),
@@ -78,8 +85,11 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data: AlertFeedData | None = None
-        self.shown: list[AlertRow] = []
+        self.shown: list[AlertRow] = []           # the alerts shown (filtered, in order)
+        self.rows: list[AlertRow | AlertGroup] = []  # the rows: alerts, or groups of them
         self.selected: set[int] = set()
+        self.grouping = False
+        self.expanded: set[str] = set()          # group names opened with Enter
         self.query_text = ""
         self._known_critical: set[tuple[int, int]] | None = None
         self._told: set[str] = set()   # problems already announced with a notice
@@ -188,18 +198,26 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
             summary += f" · filter “{one_line(self.query_text, 30)}”: {len(self.shown)}"
         if self.selected:
             summary += f" · {len(self.selected)} selected"
+        self.rows = list(self.shown)
+        if self.grouping:
+            self.rows = grouped(self.shown, data.group_by, self.expanded)
+            groups = sum(isinstance(r, AlertGroup) for r in self.rows)
+            summary += f" · grouped by {', '.join(data.group_by)}: {groups} groups"
         self.query_one("#alerts-summary", Static).update(summary)
         if self.parent is not None and hasattr(self.parent, "border_subtitle"):
             self.parent.border_subtitle = f"{counts['firing']} firing"
-        now, shown = parse_utc(data.now), self.shown
+        now, rows = parse_utc(data.now), self.rows
         self.query_one("#alerts-list", AlertList).show_rows(
-            [a.id for a in shown], lambda index: self._row(shown[index], now, data),
+            [("group", r.name) if isinstance(r, AlertGroup) else r.id for r in rows],
+            lambda index: self._row(rows[index], now, data),
             empty="no alerts" + (" match the filter" if self.query_text else
                                  " yet (firedesk receive / ingest / poll)"))
 
-    def _row(self, alert: AlertRow, now: datetime, data: AlertFeedData) -> Text:
+    def _row(self, alert: AlertRow | AlertGroup, now: datetime, data: AlertFeedData) -> Text:
         """`● CRIT ✓ ×4 12m Title — service [z~] ✓priya INC-3`: what matters first, so a
         narrow pane still shows severity, ack, count, age and the title."""
+        if isinstance(alert, AlertGroup):
+            return self._group_row(alert, data)
         quiet = alert.status != "firing" or alert.noise or alert.snoozed(data.now)
         text = Text(no_wrap=True, overflow="ellipsis", style="dim" if quiet else "")
         text.append("●" if alert.id in self.selected else " ", "bold")
@@ -229,20 +247,51 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
             text.append(f" ticket #{one_line(alert.ticket.rstrip('/').rsplit('/', 1)[-1], 8)}")
         return text
 
+    def _group_row(self, group: AlertGroup, data: AlertFeedData) -> Text:
+        """`▸ HIGH 12 × alertname=HighLatency · 9 firing · 3 acked · INC-3`."""
+        firing = group.firing
+        text = Text(no_wrap=True, overflow="ellipsis", style="" if firing else "dim")
+        text.append("▾ " if group.name in self.expanded else "▸ ", "bold")
+        text.append(SEVERITY_WORD.get(group.severity, group.severity[:4].upper()),
+                    SEVERITY_STYLE.get(group.severity, "") if firing else "")
+        text.append(f" {len(group.alerts)} × ")
+        text.append(one_line(group.name), "bold")
+        acked = sum(1 for a in group.alerts if a.acked_by)
+        text.append(f" · {firing} firing" + (f" · {acked} acked" if acked else ""))
+        incidents = sorted({a.incident for a in group.alerts if a.incident_id})
+        if incidents:
+            text.append(" " + " ".join(incidents[:3]) + (" …" if len(incidents) > 3 else ""))
+        return text
+
     # -- which alerts an action applies to ------------------------------------------------
 
-    def highlighted_alert(self) -> AlertRow | None:
+    def highlighted_row(self) -> AlertRow | AlertGroup | None:
         index = self.query_one("#alerts-list", AlertList).highlighted
-        if index is None or index >= len(self.shown):
+        if index is None or index >= len(self.rows):
             return None
-        return self.shown[index]
+        return self.rows[index]
+
+    def highlighted_alert(self) -> AlertRow | None:
+        row = self.highlighted_row()
+        return row if isinstance(row, AlertRow) else None
+
+    def highlighted_group(self) -> AlertGroup | None:
+        row = self.highlighted_row()
+        return row if isinstance(row, AlertGroup) else None
 
     def targets(self) -> list[AlertRow]:
-        """The selected alerts, else the highlighted one."""
+        """The selected alerts, else the highlighted group's alerts, else the highlighted one."""
         if self.selected and self.data is not None:
             return [a for a in self.data.alerts if a.id in self.selected]
-        alert = self.highlighted_alert()
-        return [alert] if alert else []
+        row = self.highlighted_row()
+        if isinstance(row, AlertGroup):
+            return list(row.alerts)
+        return [row] if row else []
+
+    def _group_named(self) -> str | None:
+        """The group the action is on (for the timeline entry), when it is on a group."""
+        group = self.highlighted_group()
+        return group.name if group is not None and not self.selected else None
 
     def _write(self, fn, targets: list[AlertRow], *args: Any, done: str, **kwargs: Any) -> None:  # noqa: ANN001
         if not targets:
@@ -291,10 +340,34 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
             self.app.notify("Open an incident first: alerts attach to the open incident.",
                             markup=False)
             return
-        targets = self.targets()
+        targets, group = self.targets(), self._group_named()
         if targets:
-            self._write(attach_alert, targets, incident, author=self.app.actor,
+            self._write(attach_alert, targets, incident, author=self.app.actor, group=group,
                         done=f"{self._label(targets)} attached to {incident.key}")
+
+    def action_detach(self) -> None:
+        """Undo an attachment (recorded on the incident's timeline)."""
+        from firedesk.intake.triage import detach_alert
+
+        targets = [a for a in self.targets() if a.incident_id]
+        if not self.targets():
+            self.app.notify("No alert highlighted or selected.", markup=False)
+        elif not targets:
+            self.app.notify("Not attached to an incident: nothing to detach.", markup=False)
+        else:
+            self._write(detach_alert, targets, author=self.app.actor,
+                        group=self._group_named(),
+                        done=f"{self._label(targets)} detached")
+
+    def action_group(self) -> None:
+        """Rows grouped by [alerts] group_by (alertname by default), or one per alert."""
+        self.grouping = not self.grouping
+        self.expanded.clear()
+        self._shown_signature = None
+        self._render_rows()
+        by = ", ".join(self.data.group_by) if self.data else "alertname"
+        self.app.notify(f"Alerts grouped by {by}" if self.grouping else "One row per alert",
+                        markup=False, timeout=3)
 
     def action_snooze(self) -> None:
         self._ask_duration("Snooze", self._snooze)
@@ -393,12 +466,21 @@ class AlertFeed(ChangesRecord, Vertical, can_focus=False):
     @on(AlertList.Opened)
     def _opened(self, event: AlertList.Opened) -> None:
         event.stop()
-        self.action_details()
+        group = self.highlighted_group()
+        if group is not None:
+            self.expanded ^= {group.name}
+            self._render_rows()
+        else:
+            self.action_details()
 
     def action_select(self) -> None:
-        alert = self.highlighted_alert()
-        if alert is not None:
-            self.selected ^= {alert.id}
+        row = self.highlighted_row()
+        if isinstance(row, AlertGroup):
+            ids = {a.id for a in row.alerts}
+            self.selected = self.selected - ids if ids <= self.selected else self.selected | ids
+            self._render_rows()
+        elif row is not None:
+            self.selected ^= {row.id}
             self._render_rows()
 
     def action_select_all(self) -> None:

@@ -26,16 +26,16 @@ from firedesk.text import one_line, visible
 KIND_LABELS = {
     "note": "note", "hypothesis": "hypoth", "action": "action", "decision": "DECISION",
     "update": "UPDATE", "declared": "declared", "status": "status", "severity": "severity",
-    "role": "role", "alert.attach": "alert", "alert.ack": "ack", "alert.snooze": "snooze",
-    "alert.noise": "noise", "alert.silence": "silence", "checklist": "check",
+    "role": "role", "alert.attach": "alert", "alert.detach": "detach", "alert.ack": "ack",
+    "alert.snooze": "snooze", "alert.noise": "noise", "alert.silence": "silence", "checklist": "check",
     "hypothesis-tracked": "hypoth", "conclusion": "conclude", "likelihood": "likely",
     "task": "task", "task-done": "task ✓", "task-dropped": "task ✗", "task-check-in": "check-in",
     "impact": "impact", "update-delivery": "sent", "handover-offered": "handover",
     "handover-accepted": "handover", "handover-withdrawn": "handover", "paged": "paged",
     "published": "publish", "zone": "zone",
 }
-SYSTEM_KINDS = {"declared", "status", "severity", "role", "alert.attach", "alert.ack",
-                "alert.snooze", "alert.noise", "alert.silence", "hypothesis-tracked",
+SYSTEM_KINDS = {"declared", "status", "severity", "role", "alert.attach", "alert.detach",
+                "alert.ack", "alert.snooze", "alert.noise", "alert.silence", "hypothesis-tracked",
                 "task-check-in", "update-delivery", "published", "zone"}
 AUTHOR_WIDTH = 10
 # While following the newest entries the timeline holds at most this many (+ slack).
