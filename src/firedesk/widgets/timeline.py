@@ -32,11 +32,16 @@ KIND_LABELS = {
     "task": "task", "task-done": "task ✓", "task-dropped": "task ✗", "task-check-in": "check-in",
     "impact": "impact", "update-delivery": "sent", "handover-offered": "handover",
     "handover-accepted": "handover", "handover-withdrawn": "handover", "paged": "paged",
-    "published": "publish", "zone": "zone",
+    "published": "publish", "zone": "zone", "alert.take": "take",
+    "alert.sns_confirm": "sns", "analysis": "analysis", "analysis.required": "analysis",
+    "analysis.waived": "analysis", "drill.started": "drill", "drill.replay": "replay",
+    "ticket.duplicate": "ticket", "digest.posted": "digest", "readiness.confirmed": "ready",
+    "shift.note": "shift", "shift.read": "shift",
 }
 SYSTEM_KINDS = {"declared", "status", "severity", "role", "alert.attach", "alert.detach",
                 "alert.ack", "alert.snooze", "alert.noise", "alert.silence", "hypothesis-tracked",
-                "task-check-in", "update-delivery", "published", "zone"}
+                "task-check-in", "update-delivery", "published", "zone", "alert.take",
+                "analysis.required", "drill.started", "drill.replay", "ticket.duplicate"}
 AUTHOR_WIDTH = 10
 # While following the newest entries the timeline holds at most this many (+ slack).
 KEEP_EVENTS = 2000
